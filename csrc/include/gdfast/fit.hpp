@@ -1,0 +1,178 @@
+// gdfast L0: the one entry point of the solvers, chosen by batch_size, and the
+// one-vs-rest driver that solves several binary problems in parallel.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "config.hpp"
+#include "gd.hpp"
+#include "iterate.hpp"
+#include "minibatch.hpp"
+#include "objective.hpp"
+#include "parallel.hpp"
+#include "params.hpp"
+#include "rows.hpp"
+#include "schedule.hpp"
+#include "sgd.hpp"
+#include "status.hpp"
+
+GDFAST_BEGIN_NAMESPACE
+
+namespace detail {
+/// max_i s_i (||x_i||^2 + [fit_intercept]): bounds the curvature of one sample's loss.
+template <class Rows, class T>
+double max_weighted_sq_norm(const Rows& rows, const T* sw, bool fit_intercept, int n_threads) {
+    const std::int64_t n = rows.n_rows;
+    const double extra = fit_intercept ? 1.0 : 0.0;
+    double best = 0.0;
+#pragma omp parallel for num_threads(n_threads) schedule(static) reduction(max : best)
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double s = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+        const double v = s * (static_cast<double>(rows.sq_norm(i)) + extra);
+        if (v > best) best = v;
+    }
+    return best;
+}
+/// Largest eigenvalue of the weighted second-moment matrix (1/m) sum s_i x~_i x~_i^T
+/// (x~ = [x, 1] with an intercept), estimated by power iteration on at most 4096
+/// evenly spaced rows: the curvature of a large mini-batch's mean loss is about
+/// curvature(L) * lambda_max, far below the worst single row's.
+template <class Rows, class T>
+double estimate_lambda_max(const Rows& rows, const T* sw, bool fit_intercept) {
+    const std::int64_t n = rows.n_rows, d = rows.n_cols;
+    const std::int64_t m = std::min<std::int64_t>(n, 4096);
+    std::vector<T> v(static_cast<std::size_t>(d), T(1)), u(static_cast<std::size_t>(d));
+    double vb = fit_intercept ? 1.0 : 0.0;
+    double lambda = 0.0;
+    for (int iter = 0; iter < 30; ++iter) {
+        double nrm = vb * vb;
+        for (std::int64_t j = 0; j < d; ++j) nrm += static_cast<double>(v[j]) * static_cast<double>(v[j]);
+        nrm = std::sqrt(nrm);
+        if (!(nrm > 0.0)) return 0.0;
+        for (std::int64_t j = 0; j < d; ++j) v[j] = static_cast<T>(static_cast<double>(v[j]) / nrm);
+        vb /= nrm;
+        std::fill(u.begin(), u.end(), T(0));
+        double ub = 0.0, wsum = 0.0;
+        for (std::int64_t k = 0; k < m; ++k) {
+            const std::int64_t i = k * n / m;
+            const double s = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+            const double z = static_cast<double>(rows.dot(i, v.data())) + vb;
+            rows.axpy(i, static_cast<T>(s * z), u.data());
+            if (fit_intercept) ub += s * z;
+            wsum += s;
+        }
+        if (!(wsum > 0.0)) return 0.0;
+        double unrm = ub * ub;
+        for (std::int64_t j = 0; j < d; ++j) unrm += static_cast<double>(u[j]) * static_cast<double>(u[j]);
+        const double next = std::sqrt(unrm) / wsum;
+        std::swap(u, v);
+        vb = ub;
+        if (std::fabs(next - lambda) <= 1e-3 * next) {
+            lambda = next;
+            break;
+        }
+        lambda = next;
+    }
+    return lambda;
+}
+}  // namespace detail
+
+/// Fits one linear model. `sw` must be normalized to mean 1 (or null).
+/// Never throws across threads; returns a Status, details in `rep`.
+template <class Rows, class T = typename Rows::value_type>
+Status fit(const Rows& rows, const T* y, const T* sw, const FitBuffers<T>& buf,
+           const FitParams& p, EpochObserver<T> observer, Poller& poller, int n_threads,
+           FitReport& rep) {
+    const std::int64_t n = rows.n_rows, d = rows.n_cols;
+    rep = FitReport{};
+    rep.t = p.t_start;
+    const bool full = p.batch_size <= 0 || p.batch_size >= n;
+    StepRule step;
+    step.kind = p.schedule;
+    step.eta0 = p.eta0;
+    step.power_t = p.power_t;
+    step.alpha = p.penalty.l2() > 0.0 ? p.penalty.l2() : p.penalty.alpha;
+    if (p.schedule == Schedule::optimal) step.optimal_init = StepRule::bottou_t0(p.loss, p.penalty.alpha);
+    if (p.schedule == Schedule::optimal) step.alpha = p.penalty.alpha;
+    double curv = 0.0;
+    if (full || p.schedule == Schedule::automatic) {
+        curv = p.loss.curvature() * detail::max_weighted_sq_norm(rows, sw, p.fit_intercept, n_threads);
+        step.curvature = curv + p.penalty.l2();
+        if (!full && p.batch_size > 1) {
+            // Mini-batch: the mean over B rows has curvature about c (lambda_max + R^2/B);
+            // a factor 2 covers the subsample estimate of lambda_max.
+            const double lam = detail::estimate_lambda_max(rows, sw, p.fit_intercept);
+            const double mb = p.loss.curvature() *
+                              (2.0 * lam + curv / p.loss.curvature() / static_cast<double>(p.batch_size));
+            if (mb > 0.0 && mb < curv) step.curvature = mb + p.penalty.l2();
+        }
+        if (step.curvature <= 0.0) step.curvature = 1.0;
+    }
+
+    Status st;
+    if (full) {
+        double b = *buf.intercept;
+        // Full batch: the curvature of the mean is at most the largest per-row one.
+        st = gd_solve(rows, y, sw, buf.coef, b, p, std::max(step.curvature, 1e-12), observer,
+                      poller, n_threads, rep);
+        *buf.intercept = b;
+        rep.t = p.t_start + static_cast<double>(rep.n_iter);
+        rep.intercept = rep.standard_intercept = b;
+        if (buf.avg_coef != nullptr) std::copy(buf.coef, buf.coef + d, buf.avg_coef);
+        if (buf.avg_intercept != nullptr) *buf.avg_intercept = b;
+        if (buf.n_averaged != nullptr) *buf.n_averaged = 0;
+        return st;
+    }
+    ScaledIterate<T> it;
+    const std::int64_t k0 = buf.n_averaged != nullptr ? *buf.n_averaged : 0;
+    it.init(buf.coef, d, *buf.intercept, p.average_start, buf.avg_coef,
+            buf.avg_intercept != nullptr ? *buf.avg_intercept : 0.0, k0);
+    if (p.batch_size == 1)
+        st = sgd_epochs(rows, y, sw, it, p, step, observer, poller, n_threads, rep);
+    else
+        st = minibatch_epochs(rows, y, sw, it, p, step, observer, poller, n_threads, rep);
+    // Outputs: averaged coefficients first (they need v and the segment state).
+    if (it.averaging() && it.k > 0 && buf.avg_coef != nullptr) it.average(buf.avg_coef);
+    it.finalize();
+    *buf.intercept = it.b;
+    rep.standard_intercept = it.b;
+    rep.intercept = it.returned_intercept();
+    rep.n_averaged = it.averaging() ? it.k : 0;
+    if (buf.avg_intercept != nullptr) *buf.avg_intercept = rep.intercept;
+    if (buf.n_averaged != nullptr) *buf.n_averaged = rep.n_averaged;
+    if (buf.avg_coef != nullptr && !(it.averaging() && it.k > 0))
+        std::copy(buf.coef, buf.coef + d, buf.avg_coef);
+    return st;
+}
+
+/// Solves K binary problems that share X (one-vs-rest), in parallel over problems.
+/// Y is K x n (labels +-1), sw is K x n (or null), buffers are per problem.
+/// Each problem runs single-threaded; results are independent of n_threads.
+template <class Rows, class T = typename Rows::value_type>
+Status fit_many(const Rows& rows, const T* Y, const T* sw, std::int64_t sw_stride,
+                const FitBuffers<T>* bufs, std::int64_t K, const FitParams& p, Interrupt hook,
+                int n_threads, FitReport* reps, Status* statuses) {
+    const std::int64_t n = rows.n_rows;
+    std::atomic<int> stop{0};
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
+    for (std::int64_t k = 0; k < K; ++k) {
+        Poller poller(hook, thread_id() == 0, &stop);
+        if (stop.load(std::memory_order_relaxed) != 0) {
+            statuses[k] = Status::interrupted;
+            continue;
+        }
+        FitParams pk = p;
+        pk.seed = p.seed;  // same seed for every class, as scikit-learn
+        statuses[k] = fit(rows, Y + k * n, sw != nullptr ? sw + k * sw_stride : nullptr, bufs[k],
+                          pk, EpochObserver<T>{}, poller, 1, reps[k]);
+    }
+    for (std::int64_t k = 0; k < K; ++k)
+        if (statuses[k] != Status::ok) return statuses[k];
+    return Status::ok;
+}
+
+GDFAST_END_NAMESPACE

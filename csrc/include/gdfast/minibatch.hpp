@@ -1,0 +1,216 @@
+// gdfast L0: OpenMP mini-batch SGD. One parallel region per epoch (not a fork/join per
+// batch). Per batch: (A) rows of the batch are split among threads, each computing
+// margins and loss slopes; (B) the columns are split among threads, each adding the
+// batch's gradient into its own columns, rows in batch order. Every scalar of the update
+// is computed redundantly by every thread from the same inputs, so there are no shared
+// scalar writes, two barriers per batch, and the result has the same bits for any
+// thread count.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "config.hpp"
+#include "epoch.hpp"
+#include "iterate.hpp"
+#include "parallel.hpp"
+#include "params.hpp"
+#include "penalty.hpp"
+#include "rng.hpp"
+#include "rows.hpp"
+#include "schedule.hpp"
+#include "status.hpp"
+
+GDFAST_BEGIN_NAMESPACE
+
+template <class Rows, class T = typename Rows::value_type>
+Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
+                        ScaledIterate<T>& it, const FitParams& p, const StepRule& step,
+                        EpochObserver<T> observer, Poller& poller, int n_threads,
+                        FitReport& rep) {
+    const std::int64_t n = rows.n_rows, d = rows.n_cols;
+    const std::int64_t B = std::max<std::int64_t>(1, std::min(p.batch_size, n));
+    const double l2 = p.penalty.l2(), l1 = p.penalty.l1();
+    const double mu = p.momentum;
+    const bool use_momentum = mu > 0.0;
+    std::vector<double> slope(static_cast<std::size_t>(B)), lossv(static_cast<std::size_t>(B)),
+        wts(static_cast<std::size_t>(B));
+    std::vector<T> vel, grad;
+    double vel_b = 0.0;
+    if (use_momentum) {
+        it.finalize();  // momentum keeps scale == 1 (the velocity is not lazy)
+        vel.assign(static_cast<std::size_t>(d), T(0));
+        grad.assign(static_cast<std::size_t>(d), T(0));
+    }
+    std::vector<std::int64_t> order, block_ids;
+    Rng rng(p.seed);
+    if (!p.shuffle) {
+        order.resize(static_cast<std::size_t>(n));
+        for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+    }
+    EpochEnd<Rows, T> epoch_end(rows, y, sw, p, observer, poller, n_threads);
+    double t = p.t_start;
+    double eta_fixed = p.eta0;
+    const bool fixed = p.schedule == Schedule::constant || p.schedule == Schedule::adaptive;
+    const std::int64_t n_batches = (n + B - 1) / B;
+    constexpr std::int64_t kAhead = 6;
+    const int nt = std::max(1, n_threads);
+
+    for (std::int64_t epoch = 1; epoch <= p.max_iter; ++epoch) {
+        if (p.shuffle) shuffle_order(order, n, p.shuffle_block, rng, block_ids);
+        const std::int64_t* ord = order.data();
+        double sumloss = 0.0, wsum = 0.0;
+        int stop = 0;
+        T* const v = it.v;
+        T* const U = it.averaging() ? it.U.data() : nullptr;
+        double* const slope_p = slope.data();
+        double* const loss_p = lossv.data();
+        double* const wts_p = wts.data();
+
+#pragma omp parallel num_threads(nt)
+        {
+            const std::int64_t tid = thread_id(), team = team_size();
+            std::int64_t j0, j1;
+            split_range(d, team, tid, j0, j1);
+            // Thread-private copies of the scalar state; all threads update them alike.
+            double scale = it.scale, b = it.b, S = it.S, avg_b = it.avg_b, tt = t;
+            std::int64_t kavg = it.k;
+            double my_loss = 0.0, my_w = 0.0;
+            for (std::int64_t bi = 0; bi < n_batches; ++bi) {
+                const std::int64_t r0 = bi * B, r1 = std::min(n, r0 + B), nb = r1 - r0;
+                if (tid == 0 && poller.should_stop()) stop = 1;
+#pragma omp for schedule(static)
+                for (std::int64_t k = r0; k < r1; ++k) {
+                    const std::int64_t i = ord[k];
+                    if (k + kAhead < n) rows.prefetch(ord[k + kAhead]);
+                    const double pred = scale * static_cast<double>(rows.dot(i, v)) + b;
+                    double dl;
+                    const double l = p.loss.eval(static_cast<double>(y[i]), pred, dl);
+                    const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+                    slope_p[k - r0] = si * std::clamp(dl, -1e12, 1e12);
+                    loss_p[k - r0] = si * l;
+                    wts_p[k - r0] = si;
+                }
+                // (implicit barrier: slopes complete; `stop` visible)
+                if (stop != 0) break;
+                double gsum = 0.0, wb = 0.0;
+                for (std::int64_t k = 0; k < nb; ++k) {
+                    gsum += slope_p[k];
+                    wb += wts_p[k];
+                    my_loss += loss_p[k];
+                }
+                my_w += wb;
+                const double eta = fixed ? eta_fixed : step.eta(tt);
+                if (wb > 0.0) {
+                    if (!use_momentum) {
+                        const double f = std::max(0.0, 1.0 - eta * l2);
+                        if (f > 0.0) {
+                            scale *= f;
+                        } else {  // weights collapse to zero: fold the segment, zero v
+                            for (std::int64_t j = j0; j < j1; ++j) {
+                                if (U != nullptr && S != 0.0) {
+                                    it.base[j] = static_cast<T>(static_cast<double>(it.base[j]) + S * static_cast<double>(v[j]) - static_cast<double>(U[j]));
+                                    U[j] = T(0);
+                                }
+                                v[j] = T(0);
+                            }
+                            S = 0.0;
+                            scale = 1.0;
+                        }
+                        const double c = -eta / (wb * scale);
+                        for (std::int64_t k = 0; k < nb; ++k) {
+                            if (slope_p[k] == 0.0) continue;
+                            const auto ck = static_cast<T>(c * slope_p[k]);
+                            rows.axpy_cols(ord[r0 + k], ck, v, j0, j1);
+                            if (U != nullptr && S != 0.0)
+                                rows.axpy_cols(ord[r0 + k], static_cast<T>(S * c * slope_p[k]), U, j0, j1);
+                        }
+                        if (l1 > 0.0) {
+                            const auto thr = static_cast<T>(eta * l1 / scale);
+                            for (std::int64_t j = j0; j < j1; ++j) {
+                                const T nv = soft_threshold(v[j], thr);
+                                if (U != nullptr && S != 0.0) U[j] += static_cast<T>(S * static_cast<double>(nv - v[j]));
+                                v[j] = nv;
+                            }
+                        }
+                        if (p.fit_intercept) b -= eta * gsum / wb;
+                    } else {
+                        T* const g = grad.data();
+                        T* const vl = vel.data();
+                        for (std::int64_t j = j0; j < j1; ++j) g[j] = static_cast<T>(l2 * static_cast<double>(v[j]));
+                        const double inv = 1.0 / wb;
+                        for (std::int64_t k = 0; k < nb; ++k)
+                            if (slope_p[k] != 0.0)
+                                rows.axpy_cols(ord[r0 + k], static_cast<T>(inv * slope_p[k]), g, j0, j1);
+                        for (std::int64_t j = j0; j < j1; ++j) {
+                            const double gj = static_cast<double>(g[j]);
+                            const double vj = static_cast<double>(vl[j]);
+                            const double nvel = mu * vj - eta * gj;
+                            // Nesterov in Bengio's form: v holds the look-ahead point.
+                            double step_j = p.nesterov ? mu * mu * vj - (1.0 + mu) * eta * gj : nvel;
+                            double nw = static_cast<double>(v[j]) + step_j;
+                            if (l1 > 0.0) nw = soft_threshold(nw, eta * l1);
+                            if (U != nullptr && S != 0.0) U[j] += static_cast<T>(S * (nw - static_cast<double>(v[j])));
+                            vl[j] = static_cast<T>(nvel);
+                            v[j] = static_cast<T>(nw);
+                        }
+                        if (p.fit_intercept) {
+                            const double gb = gsum / wb;
+                            const double nvb = mu * vel_b - eta * gb;
+                            b += p.nesterov ? mu * mu * vel_b - (1.0 + mu) * eta * gb : nvb;
+                            vel_b = nvb;
+                        }
+                    }
+                }
+                if (it.average_start > 0 && tt >= static_cast<double>(it.average_start)) {
+                    S += scale;
+                    ++kavg;
+                    avg_b += (b - avg_b) / static_cast<double>(kavg);
+                }
+                if (scale < (U != nullptr ? 1e-4 : 1e-9)) {
+                    for (std::int64_t j = j0; j < j1; ++j) {
+                        if (U != nullptr && S != 0.0) {
+                            it.base[j] = static_cast<T>(static_cast<double>(it.base[j]) + S * static_cast<double>(v[j]) - static_cast<double>(U[j]));
+                            U[j] = T(0);
+                        }
+                        v[j] = static_cast<T>(static_cast<double>(v[j]) * scale);
+                    }
+                    S = 0.0;
+                    scale = 1.0;
+                }
+                tt += 1.0;
+#pragma omp barrier
+            }
+            if (tid == 0) {
+                it.scale = scale;
+                it.b = b;
+                it.S = S;
+                it.k = kavg;
+                it.avg_b = avg_b;
+                t = tt;
+                sumloss = my_loss;
+                wsum = my_w;
+            }
+        }
+        rep.n_iter = stop != 0 ? epoch - 1 : epoch;
+        rep.t = t;
+        if (stop != 0) return Status::interrupted;
+        double eta_now = fixed ? eta_fixed : step.eta(t);
+        const EpochVerdict verdict =
+            epoch_end(epoch, t, wsum > 0.0 ? sumloss / wsum : 0.0, eta_now, it, rep);
+        if (p.schedule == Schedule::adaptive) eta_fixed = eta_now;
+        rep.final_eta = eta_now;
+        if (verdict == EpochVerdict::diverged) return Status::non_finite;
+        if (verdict == EpochVerdict::stop_interrupted) return Status::interrupted;
+        if (verdict == EpochVerdict::converged) {
+            rep.converged = true;
+            break;
+        }
+    }
+    return Status::ok;
+}
+
+GDFAST_END_NAMESPACE

@@ -1,0 +1,110 @@
+// gdfast L0: the fused objective pass -- margins, loss and gradient in one read of X.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "config.hpp"
+#include "loss.hpp"
+#include "parallel.hpp"
+#include "rows.hpp"
+
+GDFAST_BEGIN_NAMESPACE
+
+/// Reusable scratch for `fused_pass` (block partial gradients); keep one per solver.
+template <class T>
+struct PassWorkspace {
+    std::vector<T> partial;
+    std::vector<PassSums> block_sums;
+};
+
+/// One pass over `rows`: p_i = scale * x_i.v + b, accumulates PassSums and, if `grad` is
+/// not null, grad = sum_i s_i dL/dp_i x_i (overwritten, length n_cols). If `margins` is
+/// not null it receives p_i. Rows are cut into `reduction_blocks` fixed blocks whose
+/// partials are combined in block order: the result has the same bits for any
+/// `n_threads`.
+/// \param sw  sample weights or null (all ones)
+template <class Rows, class T = typename Rows::value_type>
+PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
+                    const T* GDFAST_RESTRICT v, double scale, double b, const Loss& loss,
+                    T* GDFAST_RESTRICT grad, T* GDFAST_RESTRICT margins, PassWorkspace<T>& ws,
+                    int n_threads) {
+    const std::int64_t n = rows.n_rows, d = rows.n_cols;
+    const std::int64_t nb = reduction_blocks(n, d, rows.nnz(), Rows::is_sparse);
+    ws.block_sums.assign(static_cast<std::size_t>(nb), PassSums{});
+    if (grad != nullptr) ws.partial.resize(static_cast<std::size_t>(nb * d));
+    T* const part = grad != nullptr ? ws.partial.data() : nullptr;
+    PassSums* const sums = ws.block_sums.data();
+    const bool smoothing = loss.smoothing > 0.0;
+    Loss exact = loss;
+    exact.smoothing = 0.0;
+
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+    for (std::int64_t k = 0; k < nb; ++k) {
+        std::int64_t i0, i1;
+        split_range(n, nb, k, i0, i1);
+        T* g = part != nullptr ? part + k * d : nullptr;
+        if (g != nullptr)
+            for (std::int64_t j = 0; j < d; ++j) g[j] = T(0);
+        PassSums s;
+        for (std::int64_t i = i0; i < i1; ++i) {
+            const double p = scale * static_cast<double>(rows.dot(i, v)) + b;
+            const double wi = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+            double dl;
+            const double l = loss.eval(static_cast<double>(y[i]), p, dl);
+            s.loss += wi * l;
+            if (smoothing) {
+                double unused;
+                s.loss_exact += wi * exact.eval(static_cast<double>(y[i]), p, unused);
+            }
+            s.grad_b += wi * dl;
+            s.weight += wi;
+            if (!std::isfinite(p) || !std::isfinite(l)) s.finite = false;
+            if (margins != nullptr) margins[i] = static_cast<T>(p);
+            if (g != nullptr && dl != 0.0) rows.axpy(i, static_cast<T>(wi * dl), g);
+        }
+        if (!smoothing) s.loss_exact = s.loss;
+        sums[k] = s;
+    }
+
+    PassSums total;
+    for (std::int64_t k = 0; k < nb; ++k) {
+        total.loss += sums[k].loss;
+        total.loss_exact += sums[k].loss_exact;
+        total.grad_b += sums[k].grad_b;
+        total.weight += sums[k].weight;
+        total.finite = total.finite && sums[k].finite;
+    }
+    if (grad != nullptr) {
+        // Column-chunk-parallel reduction in block order (deterministic, vectorizable).
+        const std::int64_t n_chunks = (d + 511) / 512;
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+        for (std::int64_t c = 0; c < n_chunks; ++c) {
+            const std::int64_t j0 = c * 512, j1 = std::min<std::int64_t>(d, j0 + 512);
+            T* GDFAST_RESTRICT out = grad;
+            for (std::int64_t j = j0; j < j1; ++j) out[j] = part[j];
+            for (std::int64_t k = 1; k < nb; ++k) {
+                const T* GDFAST_RESTRICT src = part + k * d;
+                for (std::int64_t j = j0; j < j1; ++j) out[j] += src[j];
+            }
+        }
+    }
+    return total;
+}
+
+/// Largest squared row norm max_i ||x_i||^2 (a deterministic max; any thread count).
+template <class Rows, class T = typename Rows::value_type>
+double max_sq_row_norm(const Rows& rows, int n_threads) {
+    const std::int64_t n = rows.n_rows;
+    double best = 0.0;
+#pragma omp parallel for num_threads(n_threads) schedule(static) reduction(max : best)
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double s = static_cast<double>(rows.sq_norm(i));
+        if (s > best) best = s;
+    }
+    return best;
+}
+
+GDFAST_END_NAMESPACE

@@ -1,0 +1,89 @@
+// gdfast L0: a small, portable, seedable random generator and row orders.
+// The same seed gives the same order on every platform and compiler (no <random>
+// distributions, whose outputs are implementation-defined).
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "config.hpp"
+
+GDFAST_BEGIN_NAMESPACE
+
+/// xoshiro256** seeded by splitmix64.
+class Rng {
+public:
+    explicit Rng(std::uint64_t seed) noexcept {
+        for (auto& s : s_) s = splitmix(seed);
+    }
+    std::uint64_t next() noexcept {
+        const std::uint64_t result = rotl(s_[1] * 5u, 7) * 9u;
+        const std::uint64_t t = s_[1] << 17;
+        s_[2] ^= s_[0];
+        s_[3] ^= s_[1];
+        s_[1] ^= s_[2];
+        s_[0] ^= s_[3];
+        s_[2] ^= t;
+        s_[3] = rotl(s_[3], 45);
+        return result;
+    }
+    /// Uniform integer in [0, bound), bound >= 1 (multiply-shift on 32-bit halves;
+    /// the bias is below 2^-32 for bounds up to 2^32, irrelevant for shuffling).
+    std::uint64_t below(std::uint64_t bound) noexcept {
+        if (bound <= 0xFFFFFFFFull) {
+            return ((next() >> 32) * bound) >> 32;
+        }
+        return next() % bound;
+    }
+
+private:
+    static std::uint64_t rotl(std::uint64_t x, int k) noexcept {
+        return (x << k) | (x >> (64 - k));
+    }
+    static std::uint64_t splitmix(std::uint64_t& x) noexcept {
+        std::uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    }
+    std::uint64_t s_[4];
+};
+
+/// Fills `order` (resized to n) with a visiting order of rows.
+/// block <= 1: a uniform random permutation (Fisher-Yates).
+/// block > 1: blocks of `block` consecutive rows in random order, the rows inside each
+/// block shuffled too. Rows of a block stay close in memory, which turns random DRAM
+/// misses into mostly sequential reads; every row is still visited once per epoch.
+template <class Index>
+void shuffle_order(std::vector<Index>& order, std::int64_t n, std::int64_t block, Rng& rng,
+                   std::vector<std::int64_t>& block_ids) {
+    order.resize(static_cast<std::size_t>(n));
+    auto fisher_yates = [&rng](auto* a, std::int64_t len) {
+        for (std::int64_t i = len - 1; i > 0; --i) {
+            const auto j =
+                static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(i) + 1));
+            std::swap(a[i], a[j]);
+        }
+    };
+    if (block <= 1) {
+        for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = static_cast<Index>(i);
+        fisher_yates(order.data(), n);
+        return;
+    }
+    const std::int64_t n_blocks = (n + block - 1) / block;
+    block_ids.resize(static_cast<std::size_t>(n_blocks));
+    for (std::int64_t k = 0; k < n_blocks; ++k) block_ids[static_cast<std::size_t>(k)] = k;
+    fisher_yates(block_ids.data(), n_blocks);
+    std::int64_t pos = 0;
+    for (std::int64_t k = 0; k < n_blocks; ++k) {
+        const std::int64_t start = block_ids[static_cast<std::size_t>(k)] * block;
+        const std::int64_t len = (start + block <= n) ? block : n - start;
+        for (std::int64_t r = 0; r < len; ++r)
+            order[static_cast<std::size_t>(pos + r)] = static_cast<Index>(start + r);
+        fisher_yates(order.data() + pos, len);
+        pos += len;
+    }
+}
+
+GDFAST_END_NAMESPACE

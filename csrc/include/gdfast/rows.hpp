@@ -1,0 +1,122 @@
+// gdfast L0: read-only views of the rows of X (dense row-major, CSR). Each solver is
+// written once against this small interface:
+//   n_rows, n_cols, nnz(), dot(i, w), axpy(i, a, y), axpy_cols(i, a, y, j0, j1),
+//   sq_norm(i), for_each(i, f(j, x_ij)), prefetch(i)
+// The views never own or copy memory; the caller guarantees the buffers outlive them
+// and (checked once at the boundary, L1) that CSR invariants hold.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "config.hpp"
+#include "simd.hpp"
+
+GDFAST_BEGIN_NAMESPACE
+
+/// Dense C-contiguous (row-major) matrix.
+template <class T>
+struct DenseRows {
+    using value_type = T;
+    static constexpr bool is_sparse = false;
+    const T* data = nullptr;
+    std::int64_t n_rows = 0;
+    std::int64_t n_cols = 0;
+
+    const T* row(std::int64_t i) const noexcept { return data + i * n_cols; }
+    std::int64_t nnz() const noexcept { return n_rows * n_cols; }
+    T dot(std::int64_t i, const T* GDFAST_RESTRICT w) const noexcept {
+        return simd::dot(row(i), w, n_cols);
+    }
+    void axpy(std::int64_t i, T a, T* GDFAST_RESTRICT y) const noexcept {
+        simd::axpy(a, row(i), y, n_cols);
+    }
+    /// y[j] += a * x_ij for j in [j0, j1) only (column-partitioned parallel updates).
+    void axpy_cols(std::int64_t i, T a, T* GDFAST_RESTRICT y, std::int64_t j0,
+                   std::int64_t j1) const noexcept {
+        if (j1 > j0) simd::axpy(a, row(i) + j0, y + j0, j1 - j0);
+    }
+    T sq_norm(std::int64_t i) const noexcept { return simd::dot(row(i), row(i), n_cols); }
+    template <class F>
+    void for_each(std::int64_t i, F&& f) const {
+        const T* r = row(i);
+        for (std::int64_t j = 0; j < n_cols; ++j) f(j, r[j]);
+    }
+    /// Ask the memory system for row i ahead of use (random visiting orders are
+    /// latency bound otherwise). Caps at 2 KiB: the hardware prefetcher streams the rest.
+    void prefetch(std::int64_t i) const noexcept {
+        const char* p = reinterpret_cast<const char*>(row(i));
+        const std::int64_t bytes = std::min<std::int64_t>(n_cols * std::int64_t(sizeof(T)), 2048);
+        for (std::int64_t off = 0; off < bytes; off += 64) GDFAST_PREFETCH(p + off);
+    }
+};
+
+/// CSR matrix with index type I (int32 or int64). Duplicate column indices within a row
+/// are summed (as scipy does); indices need not be sorted.
+template <class T, class I>
+struct CsrRows {
+    using value_type = T;
+    static constexpr bool is_sparse = true;
+    const T* data = nullptr;
+    const I* indices = nullptr;
+    const I* indptr = nullptr;
+    std::int64_t n_rows = 0;
+    std::int64_t n_cols = 0;
+
+    std::int64_t begin(std::int64_t i) const noexcept { return static_cast<std::int64_t>(indptr[i]); }
+    std::int64_t end(std::int64_t i) const noexcept { return static_cast<std::int64_t>(indptr[i + 1]); }
+    std::int64_t nnz() const noexcept { return static_cast<std::int64_t>(indptr[n_rows]) - begin(0); }
+    T dot(std::int64_t i, const T* GDFAST_RESTRICT w) const noexcept {
+        const std::int64_t b = begin(i);
+        return simd::dot_sparse(data + b, indices + b, w, end(i) - b);
+    }
+    void axpy(std::int64_t i, T a, T* GDFAST_RESTRICT y) const noexcept {
+        for (std::int64_t k = begin(i), e = end(i); k < e; ++k) y[indices[k]] += a * data[k];
+    }
+    void axpy_cols(std::int64_t i, T a, T* GDFAST_RESTRICT y, std::int64_t j0,
+                   std::int64_t j1) const noexcept {
+        for (std::int64_t k = begin(i), e = end(i); k < e; ++k) {
+            const auto j = static_cast<std::int64_t>(indices[k]);
+            if (j >= j0 && j < j1) y[j] += a * data[k];
+        }
+    }
+    T sq_norm(std::int64_t i) const noexcept {
+        // Duplicates are summed, so the norm is that of the summed row only when the
+        // indices are unique; L1 rejects/documents duplicates for the norm-based steps.
+        T s = 0;
+        for (std::int64_t k = begin(i), e = end(i); k < e; ++k) s += data[k] * data[k];
+        return s;
+    }
+    template <class F>
+    void for_each(std::int64_t i, F&& f) const {
+        for (std::int64_t k = begin(i), e = end(i); k < e; ++k)
+            f(static_cast<std::int64_t>(indices[k]), data[k]);
+    }
+    void prefetch(std::int64_t i) const noexcept {
+        const std::int64_t b = begin(i);
+        GDFAST_PREFETCH(data + b);
+        GDFAST_PREFETCH(indices + b);
+    }
+};
+
+/// Validates CSR invariants once (so the kernels need no checks): returns 0 if valid,
+/// 1 indptr[0] != 0, 2 indptr decreasing, 3 indptr[n] larger than the index array,
+/// 4 a column index negative or >= n_cols.
+template <class I>
+int csr_check(const I* indptr, const I* indices, std::int64_t n_rows, std::int64_t n_cols,
+              std::int64_t n_indices, int n_threads) noexcept {
+    if (indptr[0] != 0) return 1;
+    for (std::int64_t i = 0; i < n_rows; ++i)
+        if (indptr[i + 1] < indptr[i]) return 2;
+    const auto nnz = static_cast<std::int64_t>(indptr[n_rows]);
+    if (nnz > n_indices) return 3;
+    int bad = 0;
+#pragma omp parallel for num_threads(n_threads) schedule(static) reduction(| : bad)
+    for (std::int64_t k = 0; k < nnz; ++k) {
+        const auto j = static_cast<std::int64_t>(indices[k]);
+        if (j < 0 || j >= n_cols) bad |= 1;
+    }
+    return bad != 0 ? 4 : 0;
+}
+
+GDFAST_END_NAMESPACE

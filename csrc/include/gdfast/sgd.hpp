@@ -1,0 +1,137 @@
+// gdfast L0: per-sample SGD (scikit-learn's algorithm), lazy L2 scale, cumulative L1
+// (Tsuruoka et al., 2009), lazy averaging, prefetching of upcoming rows.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "config.hpp"
+#include "epoch.hpp"
+#include "iterate.hpp"
+#include "params.hpp"
+#include "rng.hpp"
+#include "rows.hpp"
+#include "schedule.hpp"
+#include "status.hpp"
+
+GDFAST_BEGIN_NAMESPACE
+
+/// Runs per-sample SGD epochs on `it` (its v is the caller's coefficient buffer).
+/// \param sw  normalized sample weights (mean 1) or null
+template <class Rows, class T = typename Rows::value_type>
+Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
+                  ScaledIterate<T>& it, const FitParams& p, const StepRule& step,
+                  EpochObserver<T> observer, Poller& poller, int n_threads, FitReport& rep) {
+    const std::int64_t n = rows.n_rows;
+    const double l2 = p.penalty.l2(), l1 = p.penalty.l1();
+    const bool pa = p.schedule == Schedule::pa1 || p.schedule == Schedule::pa2;
+    std::vector<T> q;  // cumulative L1 penalty actually applied to each weight
+    double u = 0.0;    // cumulative L1 penalty that could have been applied
+    if (l1 > 0.0) q.assign(static_cast<std::size_t>(rows.n_cols), T(0));
+    T* const v = it.v;
+
+    std::vector<std::int64_t> order, block_ids;
+    Rng rng(p.seed);
+    if (!p.shuffle) {
+        order.resize(static_cast<std::size_t>(n));
+        for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+    }
+    EpochEnd<Rows, T> epoch_end(rows, y, sw, p, observer, poller, n_threads);
+    double t = p.t_start;
+    double eta_fixed = p.eta0;  // constant / adaptive / pa
+    constexpr std::int64_t kAhead = 6;
+
+    for (std::int64_t epoch = 1; epoch <= p.max_iter; ++epoch) {
+        if (p.shuffle) shuffle_order(order, n, p.shuffle_block, rng, block_ids);
+        const std::int64_t* ord = order.data();
+        double sumloss = 0.0, wsum = 0.0;
+        for (std::int64_t k = 0; k < n; ++k) {
+            const std::int64_t i = ord[k];
+            if (k + kAhead < n) rows.prefetch(ord[k + kAhead]);
+            if ((k & 1023) == 0 && poller.should_stop()) {
+                it.finalize();
+                rep.n_iter = epoch - 1;
+                rep.t = t;
+                return Status::interrupted;
+            }
+            const double pred = it.scale * static_cast<double>(rows.dot(i, v)) + it.b;
+            const double eta = (p.schedule == Schedule::constant || p.schedule == Schedule::adaptive || pa)
+                                   ? eta_fixed
+                                   : step.eta(t);
+            double dl;
+            const double loss = p.loss.eval(static_cast<double>(y[i]), pred, dl);
+            const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+            sumloss += si * loss;
+            wsum += si;
+            double update;
+            if (pa) {
+                const double nrm = static_cast<double>(rows.sq_norm(i));
+                double size;
+                if (p.schedule == Schedule::pa1) {
+                    if (nrm == 0.0) continue;  // as scikit-learn: no step, t unchanged
+                    size = std::min(p.eta0, loss / nrm);
+                } else {
+                    size = loss / (nrm + 0.5 / p.eta0);
+                }
+                update = dl > 0.0 ? -size : (dl < 0.0 ? size : 0.0);
+            } else {
+                dl = std::clamp(dl, -1e12, 1e12);
+                update = -eta * dl;
+            }
+            update *= si;
+            if (l2 > 0.0) it.shrink(std::max(0.0, 1.0 - eta * l2));
+            if (update != 0.0) {
+                const double c = update / it.scale;
+                rows.axpy(i, static_cast<T>(c), v);
+                if (it.S != 0.0) rows.axpy(i, static_cast<T>(it.S * c), it.U.data());
+            }
+            if (p.fit_intercept) it.b += update;
+            if (l1 > 0.0) {
+                u += eta * l1;
+                const double sc = it.scale, S = it.S;
+                T* const qq = q.data();
+                T* const U = it.U.data();
+                rows.for_each(i, [&](std::int64_t j, T) {
+                    const double z = static_cast<double>(v[j]);
+                    double nv = z;
+                    if (sc * z > 0.0) {
+                        nv = std::max(0.0, z - (u + static_cast<double>(qq[j])) / sc);
+                    } else if (sc * z < 0.0) {
+                        nv = std::min(0.0, z + (u - static_cast<double>(qq[j])) / sc);
+                    }
+                    if (nv != z) {
+                        v[j] = static_cast<T>(nv);
+                        if (S != 0.0) U[j] += static_cast<T>(S * (nv - z));
+                    }
+                    qq[j] += static_cast<T>(sc * (nv - z));
+                });
+            }
+            it.end_step(t);
+            it.maybe_rescale();
+            t += 1.0;
+        }
+        rep.n_iter = epoch;
+        rep.t = t;
+        double eta_now = (p.schedule == Schedule::constant || p.schedule == Schedule::adaptive || pa)
+                             ? eta_fixed
+                             : step.eta(t);
+        const EpochVerdict verdict =
+            epoch_end(epoch, t, wsum > 0.0 ? sumloss / wsum : 0.0, eta_now, it, rep);
+        if (p.schedule == Schedule::adaptive) eta_fixed = eta_now;
+        rep.final_eta = eta_now;
+        if (verdict == EpochVerdict::diverged) return Status::non_finite;
+        if (verdict == EpochVerdict::stop_interrupted) {
+            it.finalize();
+            return Status::interrupted;
+        }
+        if (verdict == EpochVerdict::converged) {
+            rep.converged = true;
+            break;
+        }
+    }
+    return Status::ok;
+}
+
+GDFAST_END_NAMESPACE

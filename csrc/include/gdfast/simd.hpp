@@ -1,0 +1,218 @@
+// gdfast L0: the per-element hot loops -- dot product and scaled add (axpy).
+//
+// Three implementations, chosen at compile time of the translation unit:
+//  * AVX-512 (GDFAST_TARGET_AVX512 set by the dispatching TU, or __AVX512F__),
+//  * AVX2 + FMA (GDFAST_TARGET_AVX2, or __AVX2__ && __FMA__),
+//  * portable C++ with 8 independent accumulators (SSE2/NEON after vectorization).
+// Several independent accumulators matter: a single FMA chain is latency bound and
+// keeps one thread well below memory bandwidth. The summation order is fixed for a
+// given ISA (it does not depend on the thread count).
+#pragma once
+
+#include <cstdint>
+
+#include "config.hpp"
+
+#if defined(GDFAST_TARGET_AVX512) || defined(__AVX512F__)
+#define GDFAST_SIMD_AVX512 1
+#include <immintrin.h>
+#elif defined(GDFAST_TARGET_AVX2) || (defined(__AVX2__) && defined(__FMA__))
+#define GDFAST_SIMD_AVX2 1
+#include <immintrin.h>
+#endif
+
+GDFAST_BEGIN_NAMESPACE
+namespace simd {
+
+#if defined(GDFAST_SIMD_AVX512)
+inline constexpr const char* isa_name = "avx512";
+#elif defined(GDFAST_SIMD_AVX2)
+inline constexpr const char* isa_name = "avx2";
+#else
+inline constexpr const char* isa_name = "portable";
+#endif
+
+// ---------------------------------------------------------------- portable fallback
+template <class T>
+inline T dot_portable(const T* GDFAST_RESTRICT x, const T* GDFAST_RESTRICT w,
+                      std::int64_t n) noexcept {
+    T acc[8] = {T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0)};
+    std::int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        for (int k = 0; k < 8; ++k) acc[k] += x[j + k] * w[j + k];
+    }
+    for (int k = 0; j < n; ++j, ++k) acc[k] += x[j] * w[j];
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+template <class T>
+inline void axpy_portable(T a, const T* GDFAST_RESTRICT x, T* GDFAST_RESTRICT y,
+                          std::int64_t n) noexcept {
+    for (std::int64_t j = 0; j < n; ++j) y[j] += a * x[j];
+}
+
+#if defined(GDFAST_SIMD_AVX512)
+// ---------------------------------------------------------------- AVX-512
+inline double dot(const double* GDFAST_RESTRICT x, const double* GDFAST_RESTRICT w,
+                  std::int64_t n) noexcept {
+    __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
+    __m512d a2 = _mm512_setzero_pd(), a3 = _mm512_setzero_pd();
+    std::int64_t j = 0;
+    for (; j + 32 <= n; j += 32) {
+        a0 = _mm512_fmadd_pd(_mm512_loadu_pd(x + j), _mm512_loadu_pd(w + j), a0);
+        a1 = _mm512_fmadd_pd(_mm512_loadu_pd(x + j + 8), _mm512_loadu_pd(w + j + 8), a1);
+        a2 = _mm512_fmadd_pd(_mm512_loadu_pd(x + j + 16), _mm512_loadu_pd(w + j + 16), a2);
+        a3 = _mm512_fmadd_pd(_mm512_loadu_pd(x + j + 24), _mm512_loadu_pd(w + j + 24), a3);
+    }
+    for (; j + 8 <= n; j += 8)
+        a0 = _mm512_fmadd_pd(_mm512_loadu_pd(x + j), _mm512_loadu_pd(w + j), a0);
+    if (j < n) {
+        const __mmask8 m = static_cast<__mmask8>((1u << (n - j)) - 1u);
+        a1 = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(m, x + j), _mm512_maskz_loadu_pd(m, w + j), a1);
+    }
+    return _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(a0, a1), _mm512_add_pd(a2, a3)));
+}
+inline float dot(const float* GDFAST_RESTRICT x, const float* GDFAST_RESTRICT w,
+                 std::int64_t n) noexcept {
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    __m512 a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+    std::int64_t j = 0;
+    for (; j + 64 <= n; j += 64) {
+        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + j), _mm512_loadu_ps(w + j), a0);
+        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + j + 16), _mm512_loadu_ps(w + j + 16), a1);
+        a2 = _mm512_fmadd_ps(_mm512_loadu_ps(x + j + 32), _mm512_loadu_ps(w + j + 32), a2);
+        a3 = _mm512_fmadd_ps(_mm512_loadu_ps(x + j + 48), _mm512_loadu_ps(w + j + 48), a3);
+    }
+    for (; j + 16 <= n; j += 16)
+        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + j), _mm512_loadu_ps(w + j), a0);
+    if (j < n) {
+        const __mmask16 m = static_cast<__mmask16>((1u << (n - j)) - 1u);
+        a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + j), _mm512_maskz_loadu_ps(m, w + j), a1);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+}
+inline void axpy(double a, const double* GDFAST_RESTRICT x, double* GDFAST_RESTRICT y,
+                 std::int64_t n) noexcept {
+    const __m512d va = _mm512_set1_pd(a);
+    std::int64_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        _mm512_storeu_pd(y + j, _mm512_fmadd_pd(va, _mm512_loadu_pd(x + j), _mm512_loadu_pd(y + j)));
+        _mm512_storeu_pd(y + j + 8, _mm512_fmadd_pd(va, _mm512_loadu_pd(x + j + 8),
+                                                    _mm512_loadu_pd(y + j + 8)));
+    }
+    for (; j + 8 <= n; j += 8)
+        _mm512_storeu_pd(y + j, _mm512_fmadd_pd(va, _mm512_loadu_pd(x + j), _mm512_loadu_pd(y + j)));
+    if (j < n) {
+        const __mmask8 m = static_cast<__mmask8>((1u << (n - j)) - 1u);
+        _mm512_mask_storeu_pd(y + j, m, _mm512_fmadd_pd(va, _mm512_maskz_loadu_pd(m, x + j),
+                                                        _mm512_maskz_loadu_pd(m, y + j)));
+    }
+}
+inline void axpy(float a, const float* GDFAST_RESTRICT x, float* GDFAST_RESTRICT y,
+                 std::int64_t n) noexcept {
+    const __m512 va = _mm512_set1_ps(a);
+    std::int64_t j = 0;
+    for (; j + 32 <= n; j += 32) {
+        _mm512_storeu_ps(y + j, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + j), _mm512_loadu_ps(y + j)));
+        _mm512_storeu_ps(y + j + 16, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + j + 16),
+                                                     _mm512_loadu_ps(y + j + 16)));
+    }
+    for (; j + 16 <= n; j += 16)
+        _mm512_storeu_ps(y + j, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + j), _mm512_loadu_ps(y + j)));
+    if (j < n) {
+        const __mmask16 m = static_cast<__mmask16>((1u << (n - j)) - 1u);
+        _mm512_mask_storeu_ps(y + j, m, _mm512_fmadd_ps(va, _mm512_maskz_loadu_ps(m, x + j),
+                                                        _mm512_maskz_loadu_ps(m, y + j)));
+    }
+}
+#elif defined(GDFAST_SIMD_AVX2)
+// ---------------------------------------------------------------- AVX2 + FMA
+inline double hsum(__m256d v) noexcept {
+    const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+}
+inline float hsum(__m256 v) noexcept {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+inline double dot(const double* GDFAST_RESTRICT x, const double* GDFAST_RESTRICT w,
+                  std::int64_t n) noexcept {
+    __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
+    __m256d a2 = _mm256_setzero_pd(), a3 = _mm256_setzero_pd();
+    std::int64_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        a0 = _mm256_fmadd_pd(_mm256_loadu_pd(x + j), _mm256_loadu_pd(w + j), a0);
+        a1 = _mm256_fmadd_pd(_mm256_loadu_pd(x + j + 4), _mm256_loadu_pd(w + j + 4), a1);
+        a2 = _mm256_fmadd_pd(_mm256_loadu_pd(x + j + 8), _mm256_loadu_pd(w + j + 8), a2);
+        a3 = _mm256_fmadd_pd(_mm256_loadu_pd(x + j + 12), _mm256_loadu_pd(w + j + 12), a3);
+    }
+    for (; j + 4 <= n; j += 4)
+        a0 = _mm256_fmadd_pd(_mm256_loadu_pd(x + j), _mm256_loadu_pd(w + j), a0);
+    double s = hsum(_mm256_add_pd(_mm256_add_pd(a0, a1), _mm256_add_pd(a2, a3)));
+    for (; j < n; ++j) s += x[j] * w[j];
+    return s;
+}
+inline float dot(const float* GDFAST_RESTRICT x, const float* GDFAST_RESTRICT w,
+                 std::int64_t n) noexcept {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    std::int64_t j = 0;
+    for (; j + 32 <= n; j += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(w + j), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + j + 8), _mm256_loadu_ps(w + j + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + j + 16), _mm256_loadu_ps(w + j + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + j + 24), _mm256_loadu_ps(w + j + 24), a3);
+    }
+    for (; j + 8 <= n; j += 8)
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(w + j), a0);
+    float s = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; j < n; ++j) s += x[j] * w[j];
+    return s;
+}
+inline void axpy(double a, const double* GDFAST_RESTRICT x, double* GDFAST_RESTRICT y,
+                 std::int64_t n) noexcept {
+    const __m256d va = _mm256_set1_pd(a);
+    std::int64_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        _mm256_storeu_pd(y + j, _mm256_fmadd_pd(va, _mm256_loadu_pd(x + j), _mm256_loadu_pd(y + j)));
+    for (; j < n; ++j) y[j] += a * x[j];
+}
+inline void axpy(float a, const float* GDFAST_RESTRICT x, float* GDFAST_RESTRICT y,
+                 std::int64_t n) noexcept {
+    const __m256 va = _mm256_set1_ps(a);
+    std::int64_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        _mm256_storeu_ps(y + j, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + j), _mm256_loadu_ps(y + j)));
+    for (; j < n; ++j) y[j] += a * x[j];
+}
+#else
+template <class T>
+inline T dot(const T* GDFAST_RESTRICT x, const T* GDFAST_RESTRICT w, std::int64_t n) noexcept {
+    return dot_portable(x, w, n);
+}
+template <class T>
+inline void axpy(T a, const T* GDFAST_RESTRICT x, T* GDFAST_RESTRICT y, std::int64_t n) noexcept {
+    axpy_portable(a, x, y, n);
+}
+#endif
+
+/// Sparse dot: sum_k x[k] * w[idx[k]] with 4 independent accumulators.
+template <class T, class I>
+inline T dot_sparse(const T* GDFAST_RESTRICT x, const I* GDFAST_RESTRICT idx,
+                    const T* GDFAST_RESTRICT w, std::int64_t nnz) noexcept {
+    T a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    std::int64_t k = 0;
+    for (; k + 4 <= nnz; k += 4) {
+        a0 += x[k] * w[idx[k]];
+        a1 += x[k + 1] * w[idx[k + 1]];
+        a2 += x[k + 2] * w[idx[k + 2]];
+        a3 += x[k + 3] * w[idx[k + 3]];
+    }
+    for (; k < nnz; ++k) a0 += x[k] * w[idx[k]];
+    return (a0 + a1) + (a2 + a3);
+}
+
+}  // namespace simd
+GDFAST_END_NAMESPACE

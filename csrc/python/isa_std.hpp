@@ -1,0 +1,23 @@
+// gdfast L1 (internal): every standard / system header the kernels use, included by each
+// ISA translation unit *before* its target pragma, so that the standard library and the
+// ISA-neutral types keep the baseline instruction set in every TU (no ODR mixing of
+// AVX-512 code into generic paths).
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <utility>
+#include <vector>
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#endif
+
+#include "gdfast/types.hpp"
+#include "kernel_table.hpp"

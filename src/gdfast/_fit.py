@@ -1,0 +1,421 @@
+"""The functional solver API: ``gdfast.fit`` and ``gdfast.fit_ovr``."""
+
+from __future__ import annotations
+
+import numbers
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from . import _core
+from ._options import CLASSIFICATION_LOSSES, SCHEDULES, make_loss, penalty_kind
+from ._threads import n_threads as _n_threads
+from ._validation import (
+    Matrix,
+    check_choice,
+    check_int,
+    check_labels_pm1,
+    check_real,
+    check_sample_weight,
+    check_vector,
+    check_X,
+    normalized_weights,
+)
+
+__all__ = ["DivergenceError", "FitResult", "fit", "fit_ovr"]
+
+
+class DivergenceError(ValueError, FloatingPointError):
+    """The weights became NaN or infinite (the learning rate is too large for the data)."""
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What :func:`fit` returns.
+
+    ``coef``/``intercept`` are the model (the average of the iterates once averaging
+    started); ``standard_coef``/``standard_intercept`` the last iterate.
+    """
+
+    coef: np.ndarray
+    intercept: float
+    n_iter: int
+    t: float
+    objective_history: np.ndarray
+    converged: bool
+    standard_coef: np.ndarray
+    standard_intercept: float
+    n_averaged: int = 0
+    validation_scores: list[float] = field(default_factory=list)
+
+
+_FIXED_STEP = ("constant", "invscaling", "adaptive", "pa1", "pa2")
+
+
+def _params(
+    *, loss: str, penalty: Any, alpha: Any, l1_ratio: Any, epsilon: Any, fit_intercept: Any,
+    batch_size: Any, n_samples: int, learning_rate: Any, eta0: Any, power_t: Any,
+    momentum: Any, nesterov: Any, max_iter: Any, tol: Any, n_iter_no_change: Any,
+    shuffle: Any, shuffle_block: Any, average: Any, random_state: Any, t_start: Any,
+    track_objective: bool,
+) -> Any:
+    p = _core.FitParams()
+    p.loss = make_loss(loss, epsilon)
+    p.penalty = penalty_kind(penalty)
+    p.alpha = check_real(alpha, "alpha", low=0.0)
+    p.l1_ratio = check_real(l1_ratio, "l1_ratio", low=0.0, high=1.0)
+    p.fit_intercept = bool(fit_intercept)
+    if isinstance(batch_size, str):
+        if batch_size != "full":
+            msg = f"batch_size={batch_size!r} is not valid; use a positive int or 'full'"
+            raise ValueError(msg)
+        p.batch_size = 0
+    else:
+        p.batch_size = check_int(batch_size, "batch_size", low=1)
+        if p.batch_size >= n_samples:
+            p.batch_size = 0
+    schedule_name = learning_rate
+    p.schedule = check_choice(learning_rate, "learning_rate", SCHEDULES)
+    if schedule_name in _FIXED_STEP or eta0 is not None:
+        eta = 0.01 if eta0 is None else eta0
+        p.eta0 = check_real(eta, "eta0", low=0.0, low_open=True)
+    if schedule_name == "optimal" and p.alpha == 0.0:
+        msg = "alpha must be > 0 with learning_rate='optimal' (the step is 1/(alpha (t0+t)))"
+        raise ValueError(msg)
+    if schedule_name in ("pa1", "pa2") and loss not in ("hinge", "epsilon_insensitive"):
+        msg = f"learning_rate={schedule_name!r} needs loss='hinge' or 'epsilon_insensitive', got {loss!r}"
+        raise ValueError(msg)
+    p.power_t = check_real(power_t, "power_t")
+    p.momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
+    p.nesterov = bool(nesterov)
+    p.max_iter = check_int(max_iter, "max_iter", low=1)
+    p.tol = -1.0 if tol is None else check_real(tol, "tol", low=0.0)
+    p.n_iter_no_change = check_int(n_iter_no_change, "n_iter_no_change", low=1)
+    p.shuffle = bool(shuffle)
+    p.shuffle_block = check_int(shuffle_block, "shuffle_block", low=1)
+    if isinstance(average, bool) or average is None:
+        p.average_start = 1 if average else 0
+    else:
+        p.average_start = check_int(average, "average", low=0)
+    p.seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    p.t_start = check_real(t_start, "t_start", low=1.0)
+    p.track_objective = bool(track_objective)
+    return p
+
+
+def _divergence_message(epoch: int, eta0: Any, learning_rate: str) -> str:
+    where = f"at epoch {epoch}" if epoch > 0 else "at the start point"
+    hint = (
+        f"lower eta0 (eta0={eta0})" if learning_rate in _FIXED_STEP else
+        "use learning_rate='auto'"
+    )
+    return (
+        f"the objective overflowed (non-finite weights or loss) {where}; "
+        f"scale X (e.g. StandardScaler) or {hint}"
+    )
+
+
+def _start_point(
+    X: Matrix, coef_init: Any, intercept_init: Any
+) -> tuple[np.ndarray, float]:
+    d = X.shape[1]
+    if coef_init is None:
+        coef = np.zeros(d, dtype=X.dtype)
+    else:
+        coef = check_vector(coef_init, d, X.dtype, "coef_init", what="n_features").copy()
+    intercept = 0.0 if intercept_init is None else check_real(
+        np.asarray(intercept_init).item() if np.ndim(intercept_init) else intercept_init,
+        "intercept_init",
+    )
+    return coef, intercept
+
+
+def _make_observer(
+    X: Matrix, loss: str, verbose: int, validation: Any, scores: list[float]
+) -> Callable[..., Any] | None:
+    if not verbose and validation is None:
+        return None
+    classify = loss in CLASSIFICATION_LOSSES
+    val = None
+    if validation is not None:
+        Xv_raw, yv_raw, swv_raw = validation
+        Xv = check_X(Xv_raw, name="X_val", dtype=X.dtype)
+        if Xv.shape[1] != X.shape[1]:
+            msg = f"X_val has {Xv.shape[1]} features, X has {X.shape[1]}"
+            raise ValueError(msg)
+        yv = check_vector(yv_raw, Xv.shape[0], np.float64, "y_val")
+        swv = check_sample_weight(swv_raw, Xv.shape[0], np.float64)
+        val = (Xv, yv, np.ones_like(yv) if swv is None else swv)
+    start = time.perf_counter()
+
+    def observe(epoch: int, t: float, train_loss: float, objective: float, eta: float,
+                coef: np.ndarray, intercept: float) -> float | None:
+        score = None
+        if val is not None:
+            Xv, yv, swv = val
+            pred = Xv.matvec(coef).astype(np.float64) + intercept
+            if classify:
+                score = float(np.average(np.where(pred >= 0, 1.0, -1.0) == yv, weights=swv))
+            else:
+                ss_res = float(np.sum(swv * (yv - pred) ** 2))
+                mean = np.average(yv, weights=swv)
+                ss_tot = float(np.sum(swv * (yv - mean) ** 2))
+                score = 1.0 - ss_res / ss_tot if ss_tot > 0 else (1.0 if ss_res == 0 else 0.0)
+            scores.append(score)
+        if verbose:
+            nnz = int(np.count_nonzero(coef))
+            line = (
+                f"-- Epoch {epoch}\nNorm: {np.linalg.norm(coef):.2f}, NNZs: {nnz}, "
+                f"Bias: {intercept:.6f}, T: {int(t) - 1}, Avg. loss: {train_loss:.6f}"
+            )
+            if not np.isnan(objective):
+                line += f", Objective: {objective:.6f}"
+            if score is not None:
+                line += f", Validation score: {score:.6f}"
+            print(line)
+            print(f"Total training time: {time.perf_counter() - start:.2f} seconds.")
+        return score
+
+    return observe
+
+
+def fit(
+    X: Any,
+    y: Any,
+    *,
+    loss: str,
+    penalty: str | None = "l2",
+    alpha: float = 1e-4,
+    l1_ratio: float = 0.15,
+    epsilon: float = 0.1,
+    fit_intercept: bool = True,
+    batch_size: int | str = 1,
+    learning_rate: str = "auto",
+    eta0: float | None = None,
+    power_t: float = 0.25,
+    momentum: float = 0.0,
+    nesterov: bool = False,
+    max_iter: int = 1000,
+    tol: float | None = 1e-3,
+    n_iter_no_change: int = 5,
+    shuffle: bool = True,
+    average: bool | int = False,
+    sample_weight: Any = None,
+    coef_init: Any = None,
+    intercept_init: Any = None,
+    random_state: Any = None,
+    n_jobs: int | None = None,
+    verbose: int = 0,
+    t_start: float = 1.0,
+    average_init: tuple[Any, float, int] | None = None,
+    validation: tuple[Any, Any, Any] | None = None,
+    track_objective: bool = True,
+    shuffle_block: int = 1,
+) -> FitResult:
+    """Fit a linear model ``f(x) = x @ coef + intercept`` by gradient descent.
+
+    Minimises ``P(w, b) = (1/S) sum_i s_i L(y_i, x_i.w + b) + alpha R(w)`` with
+    ``S = sum_i s_i`` (``= n`` for unit weights; this makes ``sample_weight=k``
+    identical to repeating a row k times).
+
+    Parameters
+    ----------
+    X : array-like or scipy.sparse of shape (n_samples, n_features)
+        float32 is kept as float32; other real dtypes become float64. C-contiguous
+        float arrays and CSR matrices are used in place (never copied or written).
+    y : array-like of shape (n_samples,)
+        Targets; for classification losses exactly -1/+1.
+    loss : str
+        ``squared`` (``squared_error``), ``huber``, ``epsilon_insensitive``,
+        ``squared_epsilon_insensitive``, ``hinge``, ``squared_hinge``, ``log``
+        (``log_loss``), ``modified_huber``, ``perceptron``.
+    penalty : {"l2", "l1", "elasticnet", "none", None}
+    batch_size : int or "full"
+        1: per-sample SGD (scikit-learn's algorithm); 1 < b < n: OpenMP mini-batch
+        SGD; "full" (or b >= n): full-batch proximal gradient descent with a
+        backtracking line search (``learning_rate``/``eta0`` do not apply).
+    learning_rate : str
+        "auto" (a step from the loss curvature and the largest row norm, decaying as
+        1/(alpha t): never diverges), or scikit-learn's "constant", "optimal",
+        "invscaling", "adaptive", "pa1", "pa2".
+    momentum, nesterov :
+        Momentum (heavy ball) or Nesterov momentum for mini-batch; for full batch,
+        ``nesterov=True`` with ``momentum=0`` uses FISTA's schedule with restart.
+    tol, n_iter_no_change :
+        Stochastic solvers: stop when the epoch's objective (training loss seen during
+        the epoch + penalty, or the validation score) did not improve by ``tol`` for
+        ``n_iter_no_change`` epochs (scikit-learn's rule). Full batch: stop when the
+        gradient-mapping norm fell below ``tol`` times its first value. ``None``: run
+        ``max_iter``.
+    average : bool or int
+        Averaged SGD: True averages from the first update, k from update k.
+    shuffle_block : int
+        1 (default) visits rows in a fully random order; k > 1 shuffles blocks of k
+        consecutive rows (and rows within blocks), which is faster on large data.
+
+    Returns
+    -------
+    FitResult
+
+    Raises
+    ------
+    ValueError
+        Invalid input or parameters (the message names the parameter).
+    DivergenceError
+        The weights became non-finite; the message names the epoch.
+    """
+    Xm = check_X(X)
+    n, d = Xm.shape
+    yv = check_vector(y, n, Xm.dtype, "y")
+    loss_name = loss
+    if loss_name in CLASSIFICATION_LOSSES:
+        check_labels_pm1(yv, loss_name)
+    p = _params(
+        loss=loss, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, epsilon=epsilon,
+        fit_intercept=fit_intercept, batch_size=batch_size, n_samples=n,
+        learning_rate=learning_rate, eta0=eta0, power_t=power_t, momentum=momentum,
+        nesterov=nesterov, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
+        shuffle=shuffle, shuffle_block=shuffle_block, average=average,
+        random_state=random_state, t_start=t_start, track_objective=track_objective,
+    )
+    sw = normalized_weights(check_sample_weight(sample_weight, n, Xm.dtype), Xm.dtype)
+    coef, intercept = _start_point(Xm, coef_init, intercept_init)
+    if not fit_intercept:
+        intercept = 0.0 if intercept_init is None else intercept
+    avg_coef = np.zeros(d, dtype=Xm.dtype)
+    avg_b, n_avg = 0.0, 0
+    if average_init is not None:
+        a_coef, avg_b, n_avg = average_init
+        avg_coef = check_vector(a_coef, d, Xm.dtype, "average_init[0]", what="n_features").copy()
+        avg_b = check_real(avg_b, "average_init[1]")
+        n_avg = check_int(n_avg, "average_init[2]", low=0)
+    scores: list[float] = []
+    observer = _make_observer(Xm, loss_name, verbose, validation, scores)
+    nt = _n_threads(n_jobs)
+    rep = _core.fit(*Xm.parts(), yv, sw, coef, intercept, avg_coef, avg_b, n_avg, p,
+                    observer, nt)
+    if rep["status"] != int(_core.Status.ok):
+        raise DivergenceError(_divergence_message(rep["bad_epoch"], eta0, learning_rate))
+    averaged = rep["n_averaged"] > 0
+    out_coef = avg_coef if averaged else coef
+    if not (np.all(np.isfinite(out_coef)) and np.isfinite(rep["intercept"])):
+        raise DivergenceError(_divergence_message(rep["n_iter"], eta0, learning_rate))
+    return FitResult(
+        coef=out_coef,
+        intercept=float(rep["intercept"]),
+        n_iter=int(rep["n_iter"]),
+        t=float(rep["t"]),
+        objective_history=np.asarray(rep["objective_history"], dtype=np.float64),
+        converged=bool(rep["converged"]),
+        standard_coef=coef,
+        standard_intercept=float(rep["standard_intercept"]),
+        n_averaged=int(rep["n_averaged"]),
+        validation_scores=scores,
+    )
+
+
+def fit_ovr(
+    X: Any,
+    Y: Any,
+    *,
+    loss: str,
+    sample_weight: Any = None,
+    coef_init: Any = None,
+    intercept_init: Any = None,
+    average_init: tuple[Any, Any, Any] | None = None,
+    n_jobs: int | None = None,
+    **params: Any,
+) -> list[FitResult]:
+    """Solve K binary problems on the same X in parallel (one-vs-rest).
+
+    ``Y`` has shape (K, n_samples) with labels -1/+1; ``sample_weight`` is (n_samples,)
+    or (K, n_samples); ``coef_init`` (K, n_features); ``intercept_init`` (K,).
+    The problems run in parallel inside C++ (``n_jobs`` threads over problems, each
+    problem single-threaded), with the GIL released. Other keyword arguments as
+    :func:`fit` (``verbose``/``validation`` are not supported here).
+    """
+    for unsupported in ("verbose", "validation"):
+        if params.pop(unsupported, None):
+            msg = f"fit_ovr does not support {unsupported}"
+            raise ValueError(msg)
+    Xm = check_X(X)
+    n, d = Xm.shape
+    Ya = np.asarray(Y)
+    if Ya.ndim != 2 or Ya.shape[1] != n:
+        msg = f"Y must have shape (n_classes, {n}), got {Ya.shape}"
+        raise ValueError(msg)
+    K = Ya.shape[0]
+    Ya = np.ascontiguousarray(Ya, dtype=Xm.dtype)
+    if loss in CLASSIFICATION_LOSSES:
+        check_labels_pm1(Ya.ravel(), loss)
+    defaults: dict[str, Any] = dict(
+        penalty="l2", alpha=1e-4, l1_ratio=0.15, epsilon=0.1, fit_intercept=True,
+        batch_size=1, learning_rate="auto", eta0=None, power_t=0.25, momentum=0.0,
+        nesterov=False, max_iter=1000, tol=1e-3, n_iter_no_change=5, shuffle=True,
+        shuffle_block=1, average=False, random_state=None, t_start=1.0,
+        track_objective=False,
+    )
+    unknown = set(params) - set(defaults)
+    if unknown:
+        msg = f"unknown parameters for fit_ovr: {sorted(unknown)}"
+        raise TypeError(msg)
+    defaults.update(params)
+    p = _params(loss=loss, n_samples=n, **defaults)
+    if sample_weight is None:
+        sw = None
+    else:
+        swa = np.asarray(sample_weight)
+        if swa.ndim == 2:
+            if swa.shape != (K, n):
+                msg = f"sample_weight must have shape ({n},) or ({K}, {n}), got {swa.shape}"
+                raise ValueError(msg)
+            sw = np.stack([
+                normalized_weights(check_sample_weight(row, n, Xm.dtype), Xm.dtype)  # type: ignore[arg-type]
+                for row in swa
+            ])
+        else:
+            sw = normalized_weights(check_sample_weight(swa, n, Xm.dtype), Xm.dtype)
+    coefs = np.zeros((K, d), dtype=Xm.dtype)
+    if coef_init is not None:
+        ci = np.asarray(coef_init, dtype=Xm.dtype)
+        if ci.shape != (K, d) or not np.all(np.isfinite(ci)):
+            msg = f"coef_init must be finite with shape ({K}, {d}), got {ci.shape}"
+            raise ValueError(msg)
+        coefs[:] = ci
+    intercepts = np.zeros(K, dtype=np.float64)
+    if intercept_init is not None:
+        ii = np.asarray(intercept_init, dtype=np.float64).reshape(-1)
+        if ii.shape != (K,) or not np.all(np.isfinite(ii)):
+            msg = f"intercept_init must be finite with shape ({K},)"
+            raise ValueError(msg)
+        intercepts[:] = ii
+    avg_coefs = np.zeros((K, d), dtype=Xm.dtype)
+    avg_b = np.zeros(K, dtype=np.float64)
+    n_avg = np.zeros(K, dtype=np.int64)
+    if average_init is not None:
+        avg_coefs[:] = np.asarray(average_init[0], dtype=Xm.dtype).reshape(K, d)
+        avg_b[:] = np.asarray(average_init[1], dtype=np.float64).reshape(K)
+        n_avg[:] = np.asarray(average_init[2], dtype=np.int64).reshape(K)
+    reps = _core.fit_many(*Xm.parts(), Ya, sw, coefs, intercepts, avg_coefs, avg_b, n_avg, p,
+                          _n_threads(n_jobs))
+    results = []
+    for k, rep in enumerate(reps):
+        if rep["status"] != int(_core.Status.ok):
+            raise DivergenceError(
+                f"class {k}: " + _divergence_message(rep["bad_epoch"], defaults["eta0"],
+                                                     defaults["learning_rate"])
+            )
+        averaged = rep["n_averaged"] > 0
+        out = avg_coefs[k] if averaged else coefs[k]
+        results.append(FitResult(
+            coef=out.copy(), intercept=float(rep["intercept"]), n_iter=int(rep["n_iter"]),
+            t=float(rep["t"]),
+            objective_history=np.asarray(rep["objective_history"], dtype=np.float64),
+            converged=bool(rep["converged"]), standard_coef=coefs[k].copy(),
+            standard_intercept=float(rep["standard_intercept"]),
+            n_averaged=int(rep["n_averaged"]),
+        ))
+    return results

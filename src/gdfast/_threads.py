@@ -1,0 +1,29 @@
+"""Thread-count policy (scikit-learn's meaning of ``n_jobs``)."""
+
+from __future__ import annotations
+
+import numbers
+
+from . import _core
+
+
+def n_threads(n_jobs: int | None) -> int:
+    """Number of OpenMP threads for ``n_jobs``.
+
+    ``None`` follows OpenMP's default (``OMP_NUM_THREADS`` and threadpoolctl limits
+    apply), a positive int is that many threads, ``-1`` all of OpenMP's default,
+    ``-2`` all but one, and so on. ``0`` is an error.
+    """
+    top = max(1, int(_core.openmp_max_threads()))
+    if n_jobs is None:
+        return top
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
+        msg = f"n_jobs must be None or an int, got {n_jobs!r}"
+        raise TypeError(msg)
+    n_jobs = int(n_jobs)
+    if n_jobs == 0:
+        msg = "n_jobs=0 is not valid; use None, a positive int, or a negative int (-1 = all threads)"
+        raise ValueError(msg)
+    if n_jobs > 0:
+        return n_jobs
+    return max(1, top + 1 + n_jobs)
