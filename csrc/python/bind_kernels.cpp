@@ -318,6 +318,10 @@ void bind_kernels(py::module_& m) {
         .value("pa1", Schedule::pa1)
         .value("pa2", Schedule::pa2)
         .value("auto", Schedule::automatic);
+    py::enum_<FullSolver>(m, "FullSolver")
+        .value("auto", FullSolver::automatic)
+        .value("gd", FullSolver::gd)
+        .value("lbfgs", FullSolver::lbfgs);
     py::enum_<Status>(m, "Status")
         .value("ok", Status::ok)
         .value("non_finite", Status::non_finite)
@@ -363,7 +367,8 @@ void bind_kernels(py::module_& m) {
         .def_readwrite("seed", &FitParams::seed)
         .def_readwrite("average_start", &FitParams::average_start)
         .def_readwrite("t_start", &FitParams::t_start)
-        .def_readwrite("track_objective", &FitParams::track_objective);
+        .def_readwrite("track_objective", &FitParams::track_objective)
+        .def_readwrite("full_solver", &FitParams::full_solver);
 
     m.def(
         "objective",

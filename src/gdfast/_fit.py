@@ -52,6 +52,12 @@ class FitResult:
     validation_scores: list[float] = field(default_factory=list)
 
 
+FULL_SOLVERS = {
+    "auto": _core.FullSolver.auto,
+    "lbfgs": _core.FullSolver.lbfgs,
+    "gd": _core.FullSolver.gd,
+}
+
 _FIXED_STEP = ("constant", "invscaling", "adaptive", "pa1", "pa2")
 
 
@@ -60,7 +66,7 @@ def _params(
     batch_size: Any, n_samples: int, learning_rate: Any, eta0: Any, power_t: Any,
     momentum: Any, nesterov: Any, max_iter: Any, tol: Any, n_iter_no_change: Any,
     shuffle: Any, shuffle_block: Any, average: Any, random_state: Any, t_start: Any,
-    track_objective: bool,
+    track_objective: bool, solver: Any = "auto",
 ) -> Any:
     p = _core.FitParams()
     p.loss = make_loss(loss, epsilon)
@@ -103,6 +109,7 @@ def _params(
     p.seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
     p.t_start = check_real(t_start, "t_start", low=1.0)
     p.track_objective = bool(track_objective)
+    p.full_solver = check_choice(solver, "solver", FULL_SOLVERS)
     return p
 
 
@@ -214,6 +221,7 @@ def fit(
     validation: tuple[Any, Any, Any] | None = None,
     track_objective: bool = True,
     shuffle_block: int = 1,
+    solver: str = "auto",
 ) -> FitResult:
     """Fit a linear model ``f(x) = x @ coef + intercept`` by gradient descent.
 
@@ -255,6 +263,13 @@ def fit(
     shuffle_block : int
         1 (default) visits rows in a fully random order; k > 1 shuffles blocks of k
         consecutive rows (and rows within blocks), which is faster on large data.
+    solver : {"auto", "lbfgs", "gd"}
+        Full-batch algorithm. "lbfgs": L-BFGS whose line search runs on the margins
+        (O(n) per trial, no extra pass over X); "gd": proximal gradient descent with
+        backtracking (Armijo) and optional momentum/Nesterov. "auto" picks "lbfgs"
+        unless the penalty has an L1 part or momentum/nesterov is set. Non-smooth
+        losses (hinge, perceptron, epsilon_insensitive) are solved through smoothing
+        continuation in both.
 
     Returns
     -------
@@ -280,6 +295,7 @@ def fit(
         nesterov=nesterov, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
         shuffle=shuffle, shuffle_block=shuffle_block, average=average,
         random_state=random_state, t_start=t_start, track_objective=track_objective,
+        solver=solver,
     )
     sw = normalized_weights(check_sample_weight(sample_weight, n, Xm.dtype), Xm.dtype)
     coef, intercept = _start_point(Xm, coef_init, intercept_init)
@@ -356,7 +372,7 @@ def fit_ovr(
         batch_size=1, learning_rate="auto", eta0=None, power_t=0.25, momentum=0.0,
         nesterov=False, max_iter=1000, tol=1e-3, n_iter_no_change=5, shuffle=True,
         shuffle_block=1, average=False, random_state=None, t_start=1.0,
-        track_objective=False,
+        track_objective=False, solver="auto",
     )
     unknown = set(params) - set(defaults)
     if unknown:

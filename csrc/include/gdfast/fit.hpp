@@ -11,6 +11,7 @@
 #include "config.hpp"
 #include "gd.hpp"
 #include "iterate.hpp"
+#include "lbfgs.hpp"
 #include "minibatch.hpp"
 #include "objective.hpp"
 #include "parallel.hpp"
@@ -117,8 +118,14 @@ Status fit(const Rows& rows, const T* y, const T* sw, const FitBuffers<T>& buf,
     if (full) {
         double b = *buf.intercept;
         // Full batch: the curvature of the mean is at most the largest per-row one.
-        st = gd_solve(rows, y, sw, buf.coef, b, p, std::max(step.curvature, 1e-12), observer,
-                      poller, n_threads, rep);
+        const bool use_gd = p.full_solver == FullSolver::gd ||
+                            (p.full_solver == FullSolver::automatic &&
+                             (p.penalty.l1() > 0.0 || p.momentum > 0.0 || p.nesterov));
+        if (use_gd)
+            st = gd_solve(rows, y, sw, buf.coef, b, p, std::max(step.curvature, 1e-12), observer,
+                          poller, n_threads, rep);
+        else
+            st = lbfgs_solve(rows, y, sw, buf.coef, b, p, observer, poller, n_threads, rep);
         *buf.intercept = b;
         rep.t = p.t_start + static_cast<double>(rep.n_iter);
         rep.intercept = rep.standard_intercept = b;

@@ -26,11 +26,13 @@ struct PassWorkspace {
 /// partials are combined in block order: the result has the same bits for any
 /// `n_threads`.
 /// \param sw  sample weights or null (all ones)
+/// \param margins_in  if not null, p_i = margins_in[i] (no dot products: a gradient-only
+///                    pass X^T r, used by line searches that track margins)
 template <class Rows, class T = typename Rows::value_type>
 PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
                     const T* GDFAST_RESTRICT v, double scale, double b, const Loss& loss,
                     T* GDFAST_RESTRICT grad, T* GDFAST_RESTRICT margins, PassWorkspace<T>& ws,
-                    int n_threads) {
+                    int n_threads, const T* GDFAST_RESTRICT margins_in = nullptr) {
     const std::int64_t n = rows.n_rows, d = rows.n_cols;
     const std::int64_t nb = reduction_blocks(n, d, rows.nnz(), Rows::is_sparse);
     ws.block_sums.assign(static_cast<std::size_t>(nb), PassSums{});
@@ -50,7 +52,8 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
             for (std::int64_t j = 0; j < d; ++j) g[j] = T(0);
         PassSums s;
         for (std::int64_t i = i0; i < i1; ++i) {
-            const double p = scale * static_cast<double>(rows.dot(i, v)) + b;
+            const double p = margins_in != nullptr ? static_cast<double>(margins_in[i])
+                                                   : scale * static_cast<double>(rows.dot(i, v)) + b;
             const double wi = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
             double dl;
             const double l = loss.eval(static_cast<double>(y[i]), p, dl);

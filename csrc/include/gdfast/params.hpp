@@ -20,6 +20,10 @@ enum class Schedule : int {
     automatic = 6,  ///< "auto": step from the loss curvature and the largest row norm
 };
 
+/// Full-batch algorithm: auto = L-BFGS unless the penalty has an L1 part or momentum /
+/// Nesterov was asked for (then proximal gradient descent with backtracking).
+enum class FullSolver : int { automatic = 0, gd = 1, lbfgs = 2 };
+
 struct FitParams {
     Loss loss;
     Penalty penalty;
@@ -39,6 +43,7 @@ struct FitParams {
     std::int64_t average_start = 0;  ///< 0: no averaging; k >= 1: average from update t >= k
     double t_start = 1.0;            ///< scikit-learn's t_ to resume the schedule from
     bool track_objective = true;     ///< exact objective after each epoch (one more pass)
+    FullSolver full_solver = FullSolver::automatic;
 };
 
 /// What an epoch-end observer sees (verbose output, validation early stopping).

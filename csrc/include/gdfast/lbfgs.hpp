@@ -1,0 +1,310 @@
+// gdfast L0: full-batch L-BFGS for smooth objectives (and for the non-smooth losses via
+// smoothing continuation). Two things make it cheaper than a generic L-BFGS:
+//  * every trial point is evaluated by one fused pass (value, gradient and margins from
+//    a single read of X), so an iteration whose first step is accepted costs one pass;
+//  * when a line search is needed, the margins are linear in the step,
+//    m(t) = m0 + t (m1 - m0) / t1, so the 1-D search costs O(n) per trial instead of a
+//    pass over X; only the final gradient needs one more pass (X^T r, no dot products).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "config.hpp"
+#include "objective.hpp"
+#include "parallel.hpp"
+#include "params.hpp"
+#include "rows.hpp"
+#include "status.hpp"
+
+GDFAST_BEGIN_NAMESPACE
+
+namespace detail {
+/// phi(t) and phi'(t) of the data term along margins m0 + t q (deterministic blocks).
+template <class T>
+void line_eval(const T* y, const T* sw, const T* m0, const T* q, double t, std::int64_t n,
+               const Loss& loss, int n_threads, double& sum_l, double& sum_lq) {
+    const std::int64_t nb = std::max<std::int64_t>(1, std::min<std::int64_t>(n / 4096, 256));
+    std::vector<double> bl(static_cast<std::size_t>(nb)), bq(static_cast<std::size_t>(nb));
+    double* const pl = bl.data();
+    double* const pq = bq.data();
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+    for (std::int64_t k = 0; k < nb; ++k) {
+        std::int64_t i0, i1;
+        split_range(n, nb, k, i0, i1);
+        double l = 0.0, lq = 0.0;
+        for (std::int64_t i = i0; i < i1; ++i) {
+            const double qi = static_cast<double>(q[i]);
+            const double p = static_cast<double>(m0[i]) + t * qi;
+            double dl;
+            const double s = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+            l += s * loss.eval(static_cast<double>(y[i]), p, dl);
+            lq += s * dl * qi;
+        }
+        pl[k] = l;
+        pq[k] = lq;
+    }
+    sum_l = 0.0;
+    sum_lq = 0.0;
+    for (std::int64_t k = 0; k < nb; ++k) {
+        sum_l += pl[k];
+        sum_lq += pq[k];
+    }
+}
+}  // namespace detail
+
+template <class Rows, class T = typename Rows::value_type>
+Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
+                   T* w, double& b, const FitParams& p, EpochObserver<T> observer,
+                   Poller& poller, int n_threads, FitReport& rep) {
+    const std::int64_t n = rows.n_rows, d = rows.n_cols;
+    const bool fi = p.fit_intercept;
+    const std::int64_t dim = d + (fi ? 1 : 0);
+    const auto du = static_cast<std::size_t>(dim);
+    const double l2 = p.penalty.l2();
+    constexpr int kMem = 10;
+    Loss loss = p.loss;
+    const bool continuation = !loss.is_smooth();
+    const double mu_final = p.tol > 0.0 ? std::max(1e-6, std::min(p.tol, 1e-2)) : 1e-6;
+    if (continuation) loss.smoothing = 1.0;
+
+    PassWorkspace<T> ws;
+    std::vector<T> wt(static_cast<std::size_t>(d)), gt(static_cast<std::size_t>(d));
+    std::vector<T> m0(static_cast<std::size_t>(n)), m1(static_cast<std::size_t>(n));
+    std::vector<double> x(du), g(du), x1(du), g1(du), dir(du), alpha_h(kMem), rho(kMem);
+    std::vector<std::vector<double>> S(kMem, std::vector<double>(du)), Y(kMem, std::vector<double>(du));
+    int hist = 0, head = 0;
+    double W = 0.0;
+
+    for (std::int64_t j = 0; j < d; ++j) x[static_cast<std::size_t>(j)] = static_cast<double>(w[j]);
+    if (fi) x[du - 1] = b;
+
+    struct Eval {
+        double f = 0.0, exact = 0.0;
+        bool finite = true;
+    };
+    // Value + gradient at xv; margins into m (either computed, or given in m_in).
+    auto evaluate = [&](const std::vector<double>& xv, std::vector<double>& gv, T* m,
+                        const T* m_in) -> Eval {
+        for (std::int64_t j = 0; j < d; ++j) wt[static_cast<std::size_t>(j)] = static_cast<T>(xv[static_cast<std::size_t>(j)]);
+        const double bb = fi ? xv[du - 1] : b;
+        const PassSums s = fused_pass(rows, y, sw, wt.data(), 1.0, bb, loss, gt.data(),
+                                      m_in != nullptr ? static_cast<T*>(nullptr) : m, ws, n_threads, m_in);
+        W = s.weight;
+        const double inv = 1.0 / s.weight;
+        double sq = 0.0;
+        for (std::int64_t j = 0; j < d; ++j) {
+            const double xj = xv[static_cast<std::size_t>(j)];
+            sq += xj * xj;
+            gv[static_cast<std::size_t>(j)] = static_cast<double>(gt[static_cast<std::size_t>(j)]) * inv + l2 * xj;
+        }
+        if (fi) gv[du - 1] = s.grad_b * inv;
+        Eval e;
+        e.f = s.loss * inv + 0.5 * l2 * sq;
+        e.exact = s.loss_exact * inv + p.penalty.value(xv.data(), d);
+        e.finite = s.finite && std::isfinite(e.f);
+        return e;
+    };
+    auto dotv = [](const std::vector<double>& a, const std::vector<double>& c) {
+        double s = 0.0;
+        for (std::size_t j = 0; j < a.size(); ++j) s += a[j] * c[j];
+        return s;
+    };
+
+    Eval cur = evaluate(x, g, m0.data(), nullptr);
+    if (!cur.finite) {
+        rep.bad_epoch = 0;
+        return Status::non_finite;
+    }
+    double gnorm0 = std::sqrt(dotv(g, g)), gstage0 = gnorm0;
+
+    for (std::int64_t iter = 1; iter <= p.max_iter; ++iter) {
+        if (poller.poll_now()) return Status::interrupted;
+        // Two-loop recursion: dir = -H g.
+        for (std::size_t j = 0; j < du; ++j) dir[j] = -g[j];
+        for (int k = 0; k < hist; ++k) {
+            const int idx = (head - 1 - k + kMem) % kMem;
+            alpha_h[idx] = rho[idx] * dotv(S[idx], dir);
+            for (std::size_t j = 0; j < du; ++j) dir[j] -= alpha_h[idx] * Y[idx][j];
+        }
+        double gamma = 1.0;
+        if (hist > 0) {
+            const int last = (head - 1 + kMem) % kMem;
+            gamma = dotv(S[last], Y[last]) / dotv(Y[last], Y[last]);
+        } else {
+            gamma = 1.0 / std::max(1.0, std::sqrt(dotv(g, g)));
+        }
+        for (std::size_t j = 0; j < du; ++j) dir[j] *= gamma;
+        for (int k = hist - 1; k >= 0; --k) {
+            const int idx = (head - 1 - k + kMem) % kMem;
+            const double beta = rho[idx] * dotv(Y[idx], dir);
+            for (std::size_t j = 0; j < du; ++j) dir[j] += S[idx][j] * (alpha_h[idx] - beta);
+        }
+        double dphi0 = dotv(g, dir);
+        if (!(dphi0 < 0.0)) {  // not a descent direction: restart from steepest descent
+            hist = 0;
+            for (std::size_t j = 0; j < du; ++j) dir[j] = -g[j] / std::max(1.0, std::sqrt(dotv(g, g)));
+            dphi0 = dotv(g, dir);
+            if (!(dphi0 < 0.0)) {
+                rep.converged = true;
+                rep.n_iter = iter - 1;
+                break;
+            }
+        }
+        // Trial step t1 = 1 by one fused pass.
+        const double c1 = 1e-4, c2 = 0.9;
+        double t1 = 1.0;
+        for (std::size_t j = 0; j < du; ++j) x1[j] = x[j] + t1 * dir[j];
+        Eval trial = evaluate(x1, g1, m1.data(), nullptr);
+        while (!trial.finite && t1 > 1e-30) {  // overflow: shorten until margins are finite
+            t1 *= 0.01;
+            for (std::size_t j = 0; j < du; ++j) x1[j] = x[j] + t1 * dir[j];
+            trial = evaluate(x1, g1, m1.data(), nullptr);
+        }
+        if (!trial.finite) {
+            rep.bad_epoch = iter;
+            return Status::non_finite;
+        }
+        double t = t1;
+        bool wolfe = trial.finite && trial.f <= cur.f + c1 * t1 * dphi0 &&
+                     std::fabs(dotv(g1, dir)) <= -c2 * dphi0;
+        if (!wolfe) {
+            // 1-D search on margins: q = (m1 - m0) / t1 (for the intercept too).
+            std::vector<T>& q = m1;
+            for (std::int64_t i = 0; i < n; ++i)
+                q[static_cast<std::size_t>(i)] = static_cast<T>((static_cast<double>(m1[static_cast<std::size_t>(i)]) - static_cast<double>(m0[static_cast<std::size_t>(i)])) / t1);
+            double ww = 0.0, wp = 0.0, pp = 0.0;
+            for (std::int64_t j = 0; j < d; ++j) {
+                const auto jj = static_cast<std::size_t>(j);
+                ww += x[jj] * x[jj];
+                wp += x[jj] * dir[jj];
+                pp += dir[jj] * dir[jj];
+            }
+            auto phi = [&](double tt, double& dphi) {
+                double sl, slq;
+                detail::line_eval(y, sw, m0.data(), q.data(), tt, n, loss, n_threads, sl, slq);
+                dphi = slq / W + l2 * (wp + tt * pp);
+                return sl / W + 0.5 * l2 * (ww + 2.0 * tt * wp + tt * tt * pp);
+            };
+            double lo = 0.0, f_lo = cur.f, d_lo = dphi0;
+            double hi = t1;
+            double f_t, d_t;
+            bool found = false;
+            if (trial.finite && !(trial.f > cur.f + c1 * t1 * dphi0)) {
+                // Sufficient decrease but too steep still: expand.
+                f_t = phi(t1, d_t);
+                if (d_t < 0.0) {
+                    lo = t1; f_lo = f_t; d_lo = d_t;
+                    hi = t1;
+                    for (int e = 0; e < 20; ++e) {
+                        hi *= 2.0;
+                        f_t = phi(hi, d_t);
+                        if (!std::isfinite(f_t) || f_t > cur.f + c1 * hi * dphi0 || d_t >= 0.0) break;
+                        if (std::fabs(d_t) <= -c2 * dphi0) { lo = hi; found = true; break; }
+                        lo = hi; f_lo = f_t; d_lo = d_t;
+                    }
+                }
+            }
+            if (!found) {
+                for (int z = 0; z < 60; ++z) {
+                    // Safeguarded secant on phi' (falls back to bisection).
+                    double tt = 0.5 * (lo + hi);
+                    f_t = phi(hi, d_t);
+                    if (std::isfinite(d_t) && d_t > d_lo) {
+                        const double sec = lo - d_lo * (hi - lo) / (d_t - d_lo);
+                        if (sec > lo + 0.01 * (hi - lo) && sec < hi - 0.01 * (hi - lo)) tt = sec;
+                    }
+                    f_t = phi(tt, d_t);
+                    if (!std::isfinite(f_t) || f_t > cur.f + c1 * tt * dphi0 || f_t >= f_lo) {
+                        hi = tt;
+                    } else {
+                        if (std::fabs(d_t) <= -c2 * dphi0) { lo = tt; found = true; break; }
+                        if (d_t * (hi - lo) >= 0.0) hi = lo;
+                        lo = tt; f_lo = f_t; d_lo = d_t;
+                    }
+                    if (std::fabs(hi - lo) <= 1e-12 * std::max(1.0, lo)) break;
+                }
+            }
+            t = lo;
+            if (!(t > 0.0)) {  // no decrease along dir
+                if (hist == 0) {
+                    rep.converged = true;
+                    rep.n_iter = iter - 1;
+                    break;
+                }
+                hist = 0;  // drop the curvature memory and retry from steepest descent
+                --iter;
+                continue;
+            }
+            for (std::size_t j = 0; j < du; ++j) x1[j] = x[j] + t * dir[j];
+            for (std::int64_t i = 0; i < n; ++i) {
+                const auto ii = static_cast<std::size_t>(i);
+                m1[ii] = static_cast<T>(static_cast<double>(m0[ii]) + t * static_cast<double>(q[ii]));
+            }
+            // Gradient at the accepted point from its margins: one pass, no dot products.
+            trial = evaluate(x1, g1, nullptr, m1.data());
+            if (!trial.finite) {
+                rep.bad_epoch = iter;
+                return Status::non_finite;
+            }
+        }
+        // Update the memory with s = x1 - x, y = g1 - g.
+        {
+            std::vector<double>& s_new = S[head];
+            std::vector<double>& y_new = Y[head];
+            for (std::size_t j = 0; j < du; ++j) {
+                s_new[j] = x1[j] - x[j];
+                y_new[j] = g1[j] - g[j];
+            }
+            const double sy = dotv(s_new, y_new);
+            if (sy > 1e-12 * std::sqrt(dotv(s_new, s_new) * dotv(y_new, y_new))) {
+                rho[head] = 1.0 / sy;
+                head = (head + 1) % kMem;
+                hist = std::min(hist + 1, kMem);
+            }
+        }
+        const double f_prev = cur.f;
+        std::swap(x, x1);
+        std::swap(g, g1);
+        std::swap(m0, m1);
+        cur = trial;
+        rep.n_iter = iter;
+        rep.objective_history.push_back(cur.exact);
+        if (observer.fn != nullptr) {
+            for (std::int64_t j = 0; j < d; ++j) wt[static_cast<std::size_t>(j)] = static_cast<T>(x[static_cast<std::size_t>(j)]);
+            EpochInfo<T> info;
+            info.epoch = iter;
+            info.t = static_cast<double>(iter);
+            info.train_loss = cur.exact;
+            info.objective = cur.exact;
+            info.eta = t;
+            info.coef = wt.data();
+            info.intercept = fi ? x[du - 1] : b;
+            int stop = 0;
+            observer.fn(observer.ctx, info, &stop);
+            if (stop != 0) break;
+        }
+        const double gnorm = std::sqrt(dotv(g, g));
+        const bool stalled = std::fabs(f_prev - cur.f) <= 1e-15 * std::max(1.0, std::fabs(cur.f));
+        if (continuation && loss.smoothing > mu_final) {
+            if (gnorm <= 0.1 * gstage0 || stalled) {
+                loss.smoothing = std::max(mu_final, loss.smoothing * 0.1);
+                cur = evaluate(x, g, m0.data(), nullptr);
+                gstage0 = std::sqrt(dotv(g, g));
+                hist = 0;
+            }
+            continue;
+        }
+        if ((p.tol >= 0.0 && gnorm <= p.tol * gnorm0) || gnorm == 0.0 || stalled) {
+            rep.converged = true;
+            break;
+        }
+    }
+    for (std::int64_t j = 0; j < d; ++j) w[j] = static_cast<T>(x[static_cast<std::size_t>(j)]);
+    if (fi) b = x[du - 1];
+    return poller.stopped() ? Status::interrupted : Status::ok;
+}
+
+GDFAST_END_NAMESPACE
