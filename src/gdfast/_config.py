@@ -12,10 +12,12 @@ from . import _core
 
 
 def get_include() -> str:
-    """Directory of the C++ headers (``#include <gdfast/gdfast.hpp>``) and the .pxd."""
-    from importlib.resources import files
+    """Directory of the C++ headers: add it to the include path, then
+    ``#include <gdfast/gdfast.hpp>`` (kernels) or ``<gdfast/c_api.hpp>`` (plain API,
+    declared for Cython in ``gdfast/kernels.pxd``)."""
+    from pathlib import Path
 
-    return str(files("gdfast") / "include")
+    return str(Path(_core.__file__).resolve().parent / "include")
 
 
 def config() -> dict[str, Any]:

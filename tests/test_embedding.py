@@ -1,0 +1,133 @@
+"""gdfast's kernels used from C++ and from Cython (header-only L0, kernels.pxd)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gdfast
+
+CXX = shutil.which(os.environ.get("CXX", "g++")) or shutil.which("c++")
+
+
+def _data() -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 7))
+    y = np.where(rng.standard_normal(300) > 0, 1.0, -1.0)
+    w = rng.standard_normal(7)
+    return X, y, w, 0.25
+
+
+def test_get_include_has_headers() -> None:
+    inc = Path(gdfast.get_include())
+    for name in ("gdfast.hpp", "c_api.hpp", "objective.hpp", "fit.hpp"):
+        assert (inc / "gdfast" / name).is_file(), name
+
+
+@pytest.mark.skipif(CXX is None, reason="no C++ compiler on PATH")
+def test_header_only_cpp_program(tmp_path: Path) -> None:
+    X, y, w, b = _data()
+    X.tofile(tmp_path / "X.bin")
+    y.tofile(tmp_path / "y.bin")
+    w.tofile(tmp_path / "w.bin")
+    src = tmp_path / "main.cpp"
+    src.write_text(textwrap.dedent("""
+        #include <cstdio>
+        #include <vector>
+        #include <gdfast/c_api.hpp>
+        static std::vector<double> load(const char* f, std::size_t n) {
+            std::vector<double> v(n);
+            std::FILE* fp = std::fopen(f, "rb");
+            if (!fp || std::fread(v.data(), sizeof(double), n, fp) != n) std::abort();
+            std::fclose(fp);
+            return v;
+        }
+        int main() {
+            const std::int64_t n = 300, d = 7;
+            auto X = load("X.bin", n * d), y = load("y.bin", n), w = load("w.bin", d);
+            std::vector<double> g(d);
+            double value = 0, gb = 0;
+            int st = gdfast::c_api::objective_dense<double>(X.data(), n, d, y.data(), nullptr,
+                w.data(), 0.25, /*log*/ 6, 0.1, /*l2*/ 1e-2, g.data(), &gb, &value, 2);
+            std::printf("%d %.17g %.17g", st, value, gb);
+            for (double v : g) std::printf(" %.17g", v);
+            std::printf("\\n");
+            return st;
+        }
+    """))
+    exe = tmp_path / "main"
+    cmd = [CXX, "-std=c++17", "-O2", "-fopenmp", f"-I{gdfast.get_include()}", str(src), "-o", str(exe)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True, cwd=tmp_path,
+                         timeout=60).stdout.split()
+    assert out[0] == "0"
+    value, grad, gb = gdfast.objective(X, y, w, b, loss="log", penalty="l2", alpha=1e-2)
+    assert float(out[1]) == pytest.approx(value, rel=1e-12)
+    assert float(out[2]) == pytest.approx(gb, rel=1e-12, abs=1e-15)
+    np.testing.assert_allclose(np.array(out[3:], dtype=float), grad, rtol=1e-11, atol=1e-15)
+
+
+@pytest.mark.skipif(CXX is None, reason="no C++ compiler on PATH")
+def test_cython_pxd(tmp_path: Path) -> None:
+    pytest.importorskip("Cython")
+    pytest.importorskip("setuptools")
+    pyx = tmp_path / "use_gdfast.pyx"
+    pyx.write_text(textwrap.dedent("""
+        # distutils: language = c++
+        import numpy as np
+        from gdfast.kernels cimport objective_dense, LOSS_SQUARED
+
+        def squared_objective(double[:, ::1] X, double[::1] y, double[::1] w, double b):
+            cdef double value = 0.0, gb = 0.0
+            g = np.empty(X.shape[1])
+            cdef double[::1] gv = g
+            cdef int st
+            with nogil:
+                st = objective_dense[double](&X[0, 0], X.shape[0], X.shape[1], &y[0], NULL,
+                                             &w[0], b, LOSS_SQUARED, 0.1, 0.0, &gv[0], &gb,
+                                             &value, 1)
+            if st != 0:
+                raise RuntimeError(st)
+            return value, g, gb
+    """))
+    setup = tmp_path / "setup.py"
+    setup.write_text(textwrap.dedent(f"""
+        from setuptools import setup, Extension
+        from Cython.Build import cythonize
+        ext = Extension("use_gdfast", ["use_gdfast.pyx"], language="c++",
+                        include_dirs=[{gdfast.get_include()!r}],
+                        extra_compile_args=["-std=c++17", "-fopenmp"],
+                        extra_link_args=["-fopenmp"])
+        setup(name="use_gdfast", ext_modules=cythonize([ext], quiet=True))
+    """))
+    res = subprocess.run([sys.executable, "setup.py", "build_ext", "--inplace"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    X, _, w, b = _data()
+    y = X @ np.arange(7.0) + 1.0
+    code = textwrap.dedent("""
+        import sys, numpy as np
+        sys.path.insert(0, '.')
+        import use_gdfast, gdfast
+        X = np.fromfile('X.bin').reshape(300, 7); y = np.fromfile('y.bin'); w = np.fromfile('w.bin')
+        v, g, gb = use_gdfast.squared_objective(X, y, w, 0.25)
+        v2, g2, gb2 = gdfast.objective(X, y, w, 0.25, loss='squared', penalty='none')
+        assert abs(v - v2) <= 1e-12 * abs(v2), (v, v2)
+        assert np.allclose(g, g2, rtol=1e-12, atol=0), (g, g2)
+        assert abs(gb - gb2) <= 1e-12 * max(1.0, abs(gb2))
+        print('ok')
+    """)
+    X.tofile(tmp_path / "X.bin")
+    y.tofile(tmp_path / "y.bin")
+    w.tofile(tmp_path / "w.bin")
+    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.stdout.strip() == "ok"
