@@ -22,18 +22,13 @@ namespace {
 [[noreturn]] void fail(const std::string& msg) { throw std::invalid_argument(msg); }
 [[noreturn]] void fail_type(const std::string& msg) { throw py::type_error(msg); }
 
-template <class T>
-bool is_dtype(const py::array& a) {
-    return py::isinstance<py::array_t<T>>(a) && a.dtype().is(py::dtype::of<T>());
-}
-
 /// A C-contiguous array of dtype T with the given shape (-1: any), checked.
 template <class T>
 py::array_t<T> require(const py::object& obj, const char* name, std::vector<py::ssize_t> shape,
                        bool writeable = false) {
     if (!py::isinstance<py::array>(obj)) fail_type(std::string(name) + " must be a numpy array");
     auto a = py::reinterpret_borrow<py::array>(obj);
-    if (!a.dtype().is(py::dtype::of<T>()))
+    if (!a.dtype().equal(py::dtype::of<T>()))
         fail_type(std::string(name) + " has dtype " + std::string(py::str(a.dtype())) +
                   "; expected " + std::string(py::str(py::dtype::of<T>())) +
                   " (the same dtype as X; no silent conversion)");
@@ -84,12 +79,12 @@ XView<T> make_view(const py::array& X, const py::object& indices, const py::obje
     if (n_rows < 0) fail("X.indptr must have n_rows + 1 >= 1 entries");
     if (ind.shape(0) != data.shape(0)) fail("X.indices and X.data must have the same length");
     int code = 0;
-    if (ind.dtype().is(py::dtype::of<std::int32_t>()) && ptr.dtype().is(py::dtype::of<std::int32_t>())) {
+    if (ind.dtype().equal(py::dtype::of<std::int32_t>()) && ptr.dtype().equal(py::dtype::of<std::int32_t>())) {
         v.kind = XKind::csr32;
         code = gdfast::csr_check(static_cast<const std::int32_t*>(ptr.data()),
                                    static_cast<const std::int32_t*>(ind.data()), n_rows, n_cols,
                                    ind.shape(0), n_threads);
-    } else if (ind.dtype().is(py::dtype::of<std::int64_t>()) && ptr.dtype().is(py::dtype::of<std::int64_t>())) {
+    } else if (ind.dtype().equal(py::dtype::of<std::int64_t>()) && ptr.dtype().equal(py::dtype::of<std::int64_t>())) {
         v.kind = XKind::csr64;
         code = gdfast::csr_check(static_cast<const std::int64_t*>(ptr.data()),
                                    static_cast<const std::int64_t*>(ind.data()), n_rows, n_cols,
@@ -238,7 +233,8 @@ py::list fit_many_impl(const py::array& X, const py::object& indices, const py::
                        std::int64_t n_cols, const py::object& Y, const py::object& sw,
                        const py::object& coefs, const py::object& intercepts,
                        const py::object& avg_coefs, const py::object& avg_intercepts,
-                       const py::object& n_averaged, const FitParams& p, int n_threads) {
+                       const py::object& n_averaged, const FitParams& p,
+                       const py::object& alphas, int n_threads) {
     std::vector<py::object> keep;
     const XView<T> xv = make_view<T>(X, indices, indptr, n_cols, check_threads(n_threads), keep);
     if (xv.n_rows < 1) fail("X must have at least one row");
@@ -261,6 +257,12 @@ py::list fit_many_impl(const py::array& X, const py::object& indices, const py::
     double* aip = require<double>(avg_intercepts, "avg_intercepts", {K}, true).mutable_data();
     std::int64_t* nap = require<std::int64_t>(n_averaged, "n_averaged", {K}, true).mutable_data();
     if (p.max_iter < 1) fail("max_iter must be >= 1");
+    const double* alpha_p = nullptr;
+    if (!alphas.is_none()) {
+        alpha_p = require<double>(alphas, "alphas", {K}).data();
+        for (std::int64_t k = 0; k < K; ++k)
+            if (!(alpha_p[k] >= 0.0) || !std::isfinite(alpha_p[k])) fail("alphas must be finite and >= 0");
+    }
     std::vector<FitBuffers<T>> bufs(static_cast<std::size_t>(K));
     for (std::int64_t k = 0; k < K; ++k)
         bufs[static_cast<std::size_t>(k)] = FitBuffers<T>{cp + k * xv.n_cols, ip + k, ap + k * xv.n_cols, aip + k, nap + k};
@@ -270,7 +272,7 @@ py::list fit_many_impl(const py::array& X, const py::object& indices, const py::
     Status st;
     {
         py::gil_scoped_release release;
-        st = kern.fit_many(xv, Ya.data(), swp, stride, bufs.data(), K, p,
+        st = kern.fit_many(xv, Ya.data(), swp, stride, bufs.data(), K, p, alpha_p,
                            Interrupt{&poll_signals, nullptr}, n_threads, reps.data(), sts.data());
     }
     if (st == Status::interrupted) raise_interrupt();
@@ -287,8 +289,8 @@ py::list fit_many_impl(const py::array& X, const py::object& indices, const py::
 /// Dispatch on X's dtype: one Python name for float32 and float64, nothing converted.
 template <class F32, class F64>
 auto by_dtype(const py::array& X, F32&& f32, F64&& f64) {
-    if (X.dtype().is(py::dtype::of<double>())) return f64();
-    if (X.dtype().is(py::dtype::of<float>())) return f32();
+    if (X.dtype().equal(py::dtype::of<double>())) return f64();
+    if (X.dtype().equal(py::dtype::of<float>())) return f32();
     fail_type("X must be float32 or float64, got " + std::string(py::str(X.dtype())));
 }
 
@@ -404,15 +406,16 @@ void bind_kernels(py::module_& m) {
         [](const py::array& X, const py::object& indices, const py::object& indptr, std::int64_t n_cols,
            const py::object& Y, const py::object& sw, const py::object& coefs, const py::object& intercepts,
            const py::object& avg_coefs, const py::object& avg_intercepts, const py::object& n_averaged,
-           const FitParams& p, int n_threads) {
+           const FitParams& p, const py::object& alphas, int n_threads) {
             return by_dtype(
                 X,
-                [&] { return fit_many_impl<float>(X, indices, indptr, n_cols, Y, sw, coefs, intercepts, avg_coefs, avg_intercepts, n_averaged, p, n_threads); },
-                [&] { return fit_many_impl<double>(X, indices, indptr, n_cols, Y, sw, coefs, intercepts, avg_coefs, avg_intercepts, n_averaged, p, n_threads); });
+                [&] { return fit_many_impl<float>(X, indices, indptr, n_cols, Y, sw, coefs, intercepts, avg_coefs, avg_intercepts, n_averaged, p, alphas, n_threads); },
+                [&] { return fit_many_impl<double>(X, indices, indptr, n_cols, Y, sw, coefs, intercepts, avg_coefs, avg_intercepts, n_averaged, p, alphas, n_threads); });
         },
         py::arg("X"), py::arg("indices"), py::arg("indptr"), py::arg("n_cols"), py::arg("Y"),
         py::arg("sample_weight"), py::arg("coefs"), py::arg("intercepts"), py::arg("avg_coefs"),
-        py::arg("avg_intercepts"), py::arg("n_averaged"), py::arg("params"), py::arg("n_threads"));
+        py::arg("avg_intercepts"), py::arg("n_averaged"), py::arg("params"), py::arg("alphas"),
+        py::arg("n_threads"));
 }
 
 }  // namespace gdfast::bindings

@@ -30,7 +30,7 @@ struct IsaKernels {
                   FitReport& rep);
     Status (*fit_many)(const XView<T>& X, const T* Y, const T* sw, std::int64_t sw_stride,
                        const FitBuffers<T>* bufs, std::int64_t K, const FitParams& p,
-                       Interrupt hook, int n_threads, FitReport* reps, Status* statuses);
+                       const double* alphas, Interrupt hook, int n_threads, FitReport* reps, Status* statuses);
 };
 
 struct KernelTable {

@@ -310,7 +310,7 @@ def fit(
         n_avg = check_int(n_avg, "average_init[2]", low=0)
     scores: list[float] = []
     observer = _make_observer(Xm, loss_name, verbose, validation, scores)
-    nt = _n_threads(n_jobs)
+    nt = _n_threads(n_jobs, work=Xm.data.size)
     rep = _core.fit(*Xm.parts(), yv, sw, coef, intercept, avg_coef, avg_b, n_avg, p,
                     observer, nt)
     if rep["status"] != int(_core.Status.ok):
@@ -350,7 +350,8 @@ def fit_ovr(
     ``Y`` has shape (K, n_samples) with labels -1/+1; ``sample_weight`` is (n_samples,)
     or (K, n_samples); ``coef_init`` (K, n_features); ``intercept_init`` (K,).
     The problems run in parallel inside C++ (``n_jobs`` threads over problems, each
-    problem single-threaded), with the GIL released. Other keyword arguments as
+    problem single-threaded), with the GIL released. ``alpha`` may be an array of
+    shape (K,) (one penalty strength per problem). Other keyword arguments as
     :func:`fit` (``verbose``/``validation`` are not supported here).
     """
     for unsupported in ("verbose", "validation"):
@@ -379,6 +380,13 @@ def fit_ovr(
         msg = f"unknown parameters for fit_ovr: {sorted(unknown)}"
         raise TypeError(msg)
     defaults.update(params)
+    alphas = None
+    if np.ndim(defaults["alpha"]) > 0:
+        alphas = np.ascontiguousarray(defaults["alpha"], dtype=np.float64)
+        if alphas.shape != (K,) or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
+            msg = f"alpha must be a finite non-negative scalar or an array of shape ({K},)"
+            raise ValueError(msg)
+        defaults["alpha"] = float(alphas.min())
     p = _params(loss=loss, n_samples=n, **defaults)
     if sample_weight is None:
         sw = None
@@ -416,7 +424,7 @@ def fit_ovr(
         avg_b[:] = np.asarray(average_init[1], dtype=np.float64).reshape(K)
         n_avg[:] = np.asarray(average_init[2], dtype=np.int64).reshape(K)
     reps = _core.fit_many(*Xm.parts(), Ya, sw, coefs, intercepts, avg_coefs, avg_b, n_avg, p,
-                          _n_threads(n_jobs))
+                          alphas, _n_threads(n_jobs, work=K * Xm.data.size))
     results = []
     for k, rep in enumerate(reps):
         if rep["status"] != int(_core.Status.ok):

@@ -38,7 +38,7 @@ class _Problem:
         self.l2 = {"l2": alpha, "elasticnet": alpha * (1 - l1_ratio)}.get(kind.name, 0.0)
         self.l1 = {"l1": alpha, "elasticnet": alpha * l1_ratio}.get(kind.name, 0.0)
         self.sw = check_sample_weight(sample_weight, n, self.X.dtype)
-        self.nt = _n_threads(n_jobs)
+        self.nt = _n_threads(n_jobs, work=self.X.data.size)
 
     def __call__(self, coef: np.ndarray, intercept: float,
                  grad: np.ndarray | None = None) -> tuple[float, np.ndarray, float]:

@@ -7,16 +7,24 @@ import numbers
 from . import _core
 
 
-def n_threads(n_jobs: int | None) -> int:
+# Below this many stored values per thread, a parallel region costs more than it saves
+# (fork/join and barriers, worse on a loaded machine): fewer threads are used.
+WORK_PER_THREAD = 32_768
+
+
+def n_threads(n_jobs: int | None, work: int | None = None) -> int:
     """Number of OpenMP threads for ``n_jobs``.
 
     ``None`` follows OpenMP's default (``OMP_NUM_THREADS`` and threadpoolctl limits
     apply), a positive int is that many threads, ``-1`` all of OpenMP's default,
-    ``-2`` all but one, and so on. ``0`` is an error.
+    ``-2`` all but one, and so on. ``0`` is an error. With ``work`` (the number of
+    stored values of X), small problems use fewer threads; results do not depend on the
+    thread count, so this changes speed only.
     """
     top = max(1, int(_core.openmp_max_threads()))
+    cap = top if work is None else max(1, int(work) // WORK_PER_THREAD)
     if n_jobs is None:
-        return top
+        return min(top, cap)
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
         msg = f"n_jobs must be None or an int, got {n_jobs!r}"
         raise TypeError(msg)
@@ -24,6 +32,5 @@ def n_threads(n_jobs: int | None) -> int:
     if n_jobs == 0:
         msg = "n_jobs=0 is not valid; use None, a positive int, or a negative int (-1 = all threads)"
         raise ValueError(msg)
-    if n_jobs > 0:
-        return n_jobs
-    return max(1, top + 1 + n_jobs)
+    wanted = n_jobs if n_jobs > 0 else max(1, top + 1 + n_jobs)
+    return max(1, min(wanted, cap))

@@ -6,6 +6,11 @@
   once into C order. ``scipy.sparse`` input becomes CSR (CSR is used as is; other formats
   are converted once; a CSR matrix with duplicate or unsorted indices is copied once and
   brought to canonical form, duplicates summed, as scipy does).
+  The structure of a sparse matrix (``indptr`` length, start, monotonicity and end,
+  column indices in range) is checked *before* any scipy routine touches it: scipy's
+  compiled routines trust it and read or write out of bounds on a malformed matrix.
+* String, bytes and other non-numeric dtypes (including object arrays holding
+  strings) are refused; bool, integer and float16 arrays are converted.
 * ``y``, ``sample_weight``, ``coef_init`` must be finite and have matching lengths.
 """
 
@@ -20,6 +25,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_array
 
 FLOAT_DTYPES = (np.float64, np.float32)
+_INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 @dataclass(frozen=True)
@@ -51,19 +57,115 @@ class Matrix:
         return np.asarray(csr @ w)
 
 
+def _canonical(a: np.ndarray) -> np.ndarray:
+    """``a`` with numpy's canonical dtype object (a view: nothing is copied).
+
+    An array that went through pickle (joblib workers, multiprocessing) carries a dtype
+    that is *equal* to float64 but not the same object, and the kernels' dtype dispatch
+    compares identity.
+    """
+    canonical = np.dtype(a.dtype.char)
+    if a.dtype is canonical or a.dtype != canonical:
+        return a
+    return a.view(canonical)
+
+
+def _malformed(name: str, what: str) -> ValueError:
+    return ValueError(f"malformed sparse matrix {name}: {what}")
+
+
+def check_sparse_structure(X: Any, name: str = "X") -> None:
+    """Refuse a CSR/CSC/COO matrix whose index arrays are inconsistent (no copy, no write).
+
+    scipy checks the structure only when a matrix is constructed, not after its
+    ``indptr``/``indices`` were modified, and its compiled routines (format
+    conversion, ``sum_duplicates``, products) then read or write out of bounds.
+    Cost: O(nnz) reads, O(n_rows) scratch.
+    """
+    fmt = X.format
+    shape = X.shape
+    if len(shape) != 2:
+        raise _malformed(name, f"expected 2-D, got shape {shape}")
+    if fmt in ("csr", "csc"):
+        n_major, n_minor = shape if fmt == "csr" else shape[::-1]
+        data, indices, indptr = X.data, X.indices, X.indptr
+        for arr, part in ((data, "data"), (indices, "indices"), (indptr, "indptr")):
+            if not isinstance(arr, np.ndarray) or arr.ndim != 1:
+                raise _malformed(name, f"{part} must be a 1-D numpy array")
+        for arr, part in ((indices, "indices"), (indptr, "indptr")):
+            if arr.dtype.kind not in "iu":
+                raise _malformed(name, f"{part} has non-integer dtype {arr.dtype}")
+        if indptr.shape[0] != n_major + 1:
+            raise _malformed(
+                name, f"indptr has length {indptr.shape[0]}, expected {n_major + 1}"
+            )
+        if indices.shape[0] != data.shape[0]:
+            raise _malformed(
+                name, f"indices ({indices.shape[0]}) and data ({data.shape[0]}) differ in length"
+            )
+        if int(indptr[0]) != 0:
+            raise _malformed(name, f"indptr[0] is {int(indptr[0])}, expected 0")
+        if n_major > 0 and np.any(indptr[1:] < indptr[:-1]):
+            raise _malformed(name, "indptr is not non-decreasing")
+        nnz = int(indptr[-1])
+        if nnz > indices.shape[0]:
+            raise _malformed(
+                name, f"indptr[-1] = {nnz} exceeds the length of indices ({indices.shape[0]})"
+            )
+        if nnz > 0:
+            used = indices[:nnz]
+            lo, hi = int(used.min()), int(used.max())
+            if lo < 0 or hi >= n_minor:
+                axis = "column" if fmt == "csr" else "row"
+                raise _malformed(
+                    name, f"a {axis} index ({lo if lo < 0 else hi}) is outside [0, {n_minor})"
+                )
+    elif fmt == "coo":
+        coords = getattr(X, "coords", None)
+        rows, cols = coords if coords is not None else (X.row, X.col)
+        n = X.data.shape[0]
+        if rows.shape != (n,) or cols.shape != (n,):
+            raise _malformed(name, "row, col and data differ in length")
+        for arr, bound, axis in ((rows, shape[0], "row"), (cols, shape[1], "column")):
+            if n > 0 and (int(arr.min()) < 0 or int(arr.max()) >= bound):
+                raise _malformed(name, f"a {axis} index is outside [0, {bound})")
+
+
+def _refuse_non_numeric(X: Any, name: str) -> None:
+    """Strings/bytes (and object arrays of them) are refused, not parsed as numbers."""
+    if sp.issparse(X) or isinstance(X, np.ndarray) or hasattr(X, "__array__"):
+        dt = getattr(X, "dtype", None)
+        if dt is None:
+            return
+        try:
+            dt = np.dtype(dt)
+        except TypeError:  # e.g. a pandas extension dtype: let sklearn decide
+            return
+        if dt.kind in "USVMm":
+            msg = f"{name} must be numeric, got dtype {dt}"
+            raise ValueError(msg)
+        if dt.kind == "O" and isinstance(X, np.ndarray):
+            if any(isinstance(v, (str, bytes)) for v in X.flat):
+                msg = f"{name} must be numeric, got an object array containing strings"
+                raise ValueError(msg)
+
+
 def check_X(X: Any, *, name: str = "X", dtype: Any = None) -> Matrix:
     """Validate X (see module docstring). ``dtype`` forces float32/float64 (predict)."""
     if isinstance(X, Matrix):
         return X
     dtypes: Any = list(FLOAT_DTYPES) if dtype is None else dtype
     if sp.issparse(X):
-        X = check_array(
-            X,
-            accept_sparse="csr",
-            dtype=dtypes,
-            accept_large_sparse=True,
-            input_name=name,
-        )
+        check_sparse_structure(X, name)
+        _refuse_non_numeric(X, name)
+        with np.errstate(over="ignore", invalid="ignore"):  # inf - inf in the finiteness check
+            X = check_array(
+                X,
+                accept_sparse="csr",
+                dtype=dtypes,
+                accept_large_sparse=True,
+                input_name=name,
+            )
         if not X.has_canonical_format:
             X = X.copy()
             X.sum_duplicates()
@@ -71,10 +173,21 @@ def check_X(X: Any, *, name: str = "X", dtype: Any = None) -> Matrix:
         if indices.dtype != indptr.dtype:
             indices = indices.astype(np.int64)
             indptr = indptr.astype(np.int64)
-        data = np.ascontiguousarray(X.data)
-        return Matrix(data, np.ascontiguousarray(indices), np.ascontiguousarray(indptr), X.shape)
-    X = check_array(X, accept_sparse=False, dtype=dtypes, order="C", input_name=name)
-    return Matrix(X, None, None, X.shape)
+        data = _canonical(np.ascontiguousarray(X.data))
+        return Matrix(data, _canonical(np.ascontiguousarray(indices)),
+                      _canonical(np.ascontiguousarray(indptr)), X.shape)
+    if isinstance(X, (list, tuple)):
+        try:
+            probe = np.asarray(X)
+        except ValueError:  # ragged: check_array explains it
+            probe = None
+        if probe is not None:
+            _refuse_non_numeric(probe, name)
+    else:
+        _refuse_non_numeric(X, name)
+    with np.errstate(over="ignore", invalid="ignore"):  # inf - inf in the finiteness check
+        X = check_array(X, accept_sparse=False, dtype=dtypes, order="C", input_name=name)
+    return Matrix(_canonical(X), None, None, X.shape)
 
 
 def check_vector(
@@ -93,7 +206,7 @@ def check_vector(
     if arr.shape[0] != n:
         msg = f"{name} has length {arr.shape[0]} but {what} is {n}"
         raise ValueError(msg)
-    arr = np.ascontiguousarray(arr, dtype=dtype)
+    arr = _canonical(np.ascontiguousarray(arr, dtype=dtype))
     if not np.all(np.isfinite(arr)):
         msg = f"{name} contains NaN or infinity"
         raise ValueError(msg)
@@ -157,13 +270,18 @@ def check_real(value: Any, name: str, *, low: float | None = None, high: float |
     return v
 
 
-def check_int(value: Any, name: str, *, low: int | None = None) -> int:
+def check_int(value: Any, name: str, *, low: int | None = None,
+              high: int | None = _INT64_MAX) -> int:
+    """An int within [low, high] (``high`` defaults to the kernels' int64 limit)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         msg = f"{name} must be an int, got {value!r}"
         raise TypeError(msg)
     v = int(value)
     if low is not None and v < low:
         msg = f"{name} must be >= {low}, got {value!r}"
+        raise ValueError(msg)
+    if high is not None and v > high:
+        msg = f"{name} must be <= {high}, got {value!r}"
         raise ValueError(msg)
     return v
 

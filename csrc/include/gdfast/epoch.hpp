@@ -35,9 +35,10 @@ struct EpochEnd {
           rule{params.tol, params.n_iter_no_change} {}
 
     /// \param train_loss  mean weighted loss seen during the epoch
+    /// \param penalty     mean penalty seen during the epoch (NaN: use the final weights')
     /// \param eta         current step (divided by 5 here for the adaptive schedule)
-    EpochVerdict operator()(std::int64_t epoch, double t, double train_loss, double& eta,
-                            const ScaledIterate<T>& it, FitReport& rep) {
+    EpochVerdict operator()(std::int64_t epoch, double t, double train_loss, double penalty,
+                            double& eta, const ScaledIterate<T>& it, FitReport& rep) {
         if (!it.finite() || !std::isfinite(train_loss)) {
             rep.bad_epoch = epoch;
             return EpochVerdict::diverged;
@@ -60,8 +61,12 @@ struct EpochEnd {
             }
             rep.objective_history.push_back(objective);
         }
-        // scikit-learn's criterion: training loss seen during the epoch plus penalty.
-        double criterion = train_loss + p.penalty.value(it.v, d, it.scale);
+        // scikit-learn's criterion: loss plus penalty seen during the epoch, on average.
+        double criterion = train_loss + (std::isnan(penalty) ? p.penalty.value(it.v, d, it.scale) : penalty);
+        if (!std::isfinite(criterion)) {
+            rep.bad_epoch = epoch;
+            return EpochVerdict::diverged;
+        }
         if (observer.fn != nullptr) {
             EpochInfo<T> info;
             info.epoch = epoch;

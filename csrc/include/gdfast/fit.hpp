@@ -157,12 +157,15 @@ Status fit(const Rows& rows, const T* y, const T* sw, const FitBuffers<T>& buf,
 }
 
 /// Solves K binary problems that share X (one-vs-rest), in parallel over problems.
-/// Y is K x n (labels +-1), sw is K x n (or null), buffers are per problem.
+/// Y is K x n (labels +-1), sw is K x n (or null), buffers are per problem; `alphas`
+/// (length K, or null for p.penalty.alpha) gives each problem its own penalty strength.
+/// Every problem uses the same seed, as scikit-learn's one-vs-rest does.
 /// Each problem runs single-threaded; results are independent of n_threads.
 template <class Rows, class T = typename Rows::value_type>
 Status fit_many(const Rows& rows, const T* Y, const T* sw, std::int64_t sw_stride,
-                const FitBuffers<T>* bufs, std::int64_t K, const FitParams& p, Interrupt hook,
-                int n_threads, FitReport* reps, Status* statuses) {
+                const FitBuffers<T>* bufs, std::int64_t K, const FitParams& p,
+                const double* alphas, Interrupt hook, int n_threads, FitReport* reps,
+                Status* statuses) {
     const std::int64_t n = rows.n_rows;
     std::atomic<int> stop{0};
 #pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
@@ -173,7 +176,7 @@ Status fit_many(const Rows& rows, const T* Y, const T* sw, std::int64_t sw_strid
             continue;
         }
         FitParams pk = p;
-        pk.seed = p.seed;  // same seed for every class, as scikit-learn
+        if (alphas != nullptr) pk.penalty.alpha = alphas[k];  // per-class (e.g. class weights)
         statuses[k] = fit(rows, Y + k * n, sw != nullptr ? sw + k * sw_stride : nullptr, bufs[k],
                           pk, EpochObserver<T>{}, poller, 1, reps[k]);
     }

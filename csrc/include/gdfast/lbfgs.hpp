@@ -24,7 +24,7 @@ GDFAST_BEGIN_NAMESPACE
 namespace detail {
 /// phi(t) and phi'(t) of the data term along margins m0 + t q (deterministic blocks).
 template <class T>
-void line_eval(const T* y, const T* sw, const T* m0, const T* q, double t, std::int64_t n,
+void line_eval(const T* y, const T* sw, const double* m0, const double* q, double t, std::int64_t n,
                const Loss& loss, int n_threads, double& sum_l, double& sum_lq) {
     const std::int64_t nb = std::max<std::int64_t>(1, std::min<std::int64_t>(n / 4096, 256));
     std::vector<double> bl(static_cast<std::size_t>(nb)), bq(static_cast<std::size_t>(nb));
@@ -72,7 +72,7 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
 
     PassWorkspace<T> ws;
     std::vector<T> wt(static_cast<std::size_t>(d)), gt(static_cast<std::size_t>(d));
-    std::vector<T> m0(static_cast<std::size_t>(n)), m1(static_cast<std::size_t>(n));
+    std::vector<double> m0(static_cast<std::size_t>(n)), m1(static_cast<std::size_t>(n));  // margins in double: the 1-D search differences them
     std::vector<double> x(du), g(du), x1(du), g1(du), dir(du), alpha_h(kMem), rho(kMem);
     std::vector<std::vector<double>> S(kMem, std::vector<double>(du)), Y(kMem, std::vector<double>(du));
     int hist = 0, head = 0;
@@ -86,12 +86,12 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
         bool finite = true;
     };
     // Value + gradient at xv; margins into m (either computed, or given in m_in).
-    auto evaluate = [&](const std::vector<double>& xv, std::vector<double>& gv, T* m,
-                        const T* m_in) -> Eval {
+    auto evaluate = [&](const std::vector<double>& xv, std::vector<double>& gv, double* m,
+                        const double* m_in) -> Eval {
         for (std::int64_t j = 0; j < d; ++j) wt[static_cast<std::size_t>(j)] = static_cast<T>(xv[static_cast<std::size_t>(j)]);
         const double bb = fi ? xv[du - 1] : b;
         const PassSums s = fused_pass(rows, y, sw, wt.data(), 1.0, bb, loss, gt.data(),
-                                      m_in != nullptr ? static_cast<T*>(nullptr) : m, ws, n_threads, m_in);
+                                      m_in != nullptr ? static_cast<double*>(nullptr) : m, ws, n_threads, m_in);
         W = s.weight;
         const double inv = 1.0 / s.weight;
         double sq = 0.0;
@@ -172,9 +172,11 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
                      std::fabs(dotv(g1, dir)) <= -c2 * dphi0;
         if (!wolfe) {
             // 1-D search on margins: q = (m1 - m0) / t1 (for the intercept too).
-            std::vector<T>& q = m1;
-            for (std::int64_t i = 0; i < n; ++i)
-                q[static_cast<std::size_t>(i)] = static_cast<T>((static_cast<double>(m1[static_cast<std::size_t>(i)]) - static_cast<double>(m0[static_cast<std::size_t>(i)])) / t1);
+            std::vector<double>& q = m1;
+            for (std::int64_t i = 0; i < n; ++i) {
+                const auto ii = static_cast<std::size_t>(i);
+                q[ii] = (m1[ii] - m0[ii]) / t1;
+            }
             double ww = 0.0, wp = 0.0, pp = 0.0;
             for (std::int64_t j = 0; j < d; ++j) {
                 const auto jj = static_cast<std::size_t>(j);
@@ -241,7 +243,7 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
             for (std::size_t j = 0; j < du; ++j) x1[j] = x[j] + t * dir[j];
             for (std::int64_t i = 0; i < n; ++i) {
                 const auto ii = static_cast<std::size_t>(i);
-                m1[ii] = static_cast<T>(static_cast<double>(m0[ii]) + t * static_cast<double>(q[ii]));
+                m1[ii] = m0[ii] + t * q[ii];
             }
             // Gradient at the accepted point from its margins: one pass, no dot products.
             trial = evaluate(x1, g1, nullptr, m1.data());
@@ -297,8 +299,12 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
             }
             continue;
         }
-        if ((p.tol >= 0.0 && gnorm <= p.tol * gnorm0) || gnorm == 0.0 || stalled) {
+        if ((p.tol >= 0.0 && gnorm <= p.tol * gnorm0) || gnorm == 0.0) {
             rep.converged = true;
+            break;
+        }
+        if (stalled) {  // no further decrease at machine precision: stop (converged if a tol was set)
+            rep.converged = p.tol >= 0.0;
             break;
         }
     }

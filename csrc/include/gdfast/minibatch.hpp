@@ -76,7 +76,7 @@ Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* G
             std::int64_t j0, j1;
             split_range(d, team, tid, j0, j1);
             // Thread-private copies of the scalar state; all threads update them alike.
-            double scale = it.scale, b = it.b, S = it.S, avg_b = it.avg_b, tt = t;
+            double scale = it.scale, b = it.b, S = it.S, avg_b = it.avg_b, tt = t, vb = vel_b;
             std::int64_t kavg = it.k;
             double my_loss = 0.0, my_w = 0.0;
             for (std::int64_t bi = 0; bi < n_batches; ++bi) {
@@ -159,9 +159,9 @@ Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* G
                         }
                         if (p.fit_intercept) {
                             const double gb = gsum / wb;
-                            const double nvb = mu * vel_b - eta * gb;
-                            b += p.nesterov ? mu * mu * vel_b - (1.0 + mu) * eta * gb : nvb;
-                            vel_b = nvb;
+                            const double nvb = mu * vb - eta * gb;
+                            b += p.nesterov ? mu * mu * vb - (1.0 + mu) * eta * gb : nvb;
+                            vb = nvb;
                         }
                     }
                 }
@@ -185,6 +185,7 @@ Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* G
 #pragma omp barrier
             }
             if (tid == 0) {
+                vel_b = vb;
                 it.scale = scale;
                 it.b = b;
                 it.S = S;
@@ -200,7 +201,7 @@ Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* G
         if (stop != 0) return Status::interrupted;
         double eta_now = fixed ? eta_fixed : step.eta(t);
         const EpochVerdict verdict =
-            epoch_end(epoch, t, wsum > 0.0 ? sumloss / wsum : 0.0, eta_now, it, rep);
+            epoch_end(epoch, t, wsum > 0.0 ? sumloss / wsum : 0.0, NAN, eta_now, it, rep);
         if (p.schedule == Schedule::adaptive) eta_fixed = eta_now;
         rep.final_eta = eta_now;
         if (verdict == EpochVerdict::diverged) return Status::non_finite;

@@ -22,17 +22,17 @@ struct PassWorkspace {
 
 /// One pass over `rows`: p_i = scale * x_i.v + b, accumulates PassSums and, if `grad` is
 /// not null, grad = sum_i s_i dL/dp_i x_i (overwritten, length n_cols). If `margins` is
-/// not null it receives p_i. Rows are cut into `reduction_blocks` fixed blocks whose
+/// not null it receives p_i (M: T, or double for line searches). Rows are cut into `reduction_blocks` fixed blocks whose
 /// partials are combined in block order: the result has the same bits for any
 /// `n_threads`.
 /// \param sw  sample weights or null (all ones)
 /// \param margins_in  if not null, p_i = margins_in[i] (no dot products: a gradient-only
 ///                    pass X^T r, used by line searches that track margins)
-template <class Rows, class T = typename Rows::value_type>
+template <class Rows, class M, class T = typename Rows::value_type>
 PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
                     const T* GDFAST_RESTRICT v, double scale, double b, const Loss& loss,
-                    T* GDFAST_RESTRICT grad, T* GDFAST_RESTRICT margins, PassWorkspace<T>& ws,
-                    int n_threads, const T* GDFAST_RESTRICT margins_in = nullptr) {
+                    T* GDFAST_RESTRICT grad, M* GDFAST_RESTRICT margins, PassWorkspace<T>& ws,
+                    int n_threads, const M* GDFAST_RESTRICT margins_in = nullptr) {
     const std::int64_t n = rows.n_rows, d = rows.n_cols;
     const std::int64_t nb = reduction_blocks(n, d, rows.nnz(), Rows::is_sparse);
     ws.block_sums.assign(static_cast<std::size_t>(nb), PassSums{});
@@ -65,7 +65,7 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
             s.grad_b += wi * dl;
             s.weight += wi;
             if (!std::isfinite(p) || !std::isfinite(l)) s.finite = false;
-            if (margins != nullptr) margins[i] = static_cast<T>(p);
+            if (margins != nullptr) margins[i] = static_cast<M>(p);
             if (g != nullptr && dl != 0.0) rows.axpy(i, static_cast<T>(wi * dl), g);
         }
         if (!smoothing) s.loss_exact = s.loss;

@@ -23,7 +23,8 @@ GDFAST_BEGIN_NAMESPACE
 template <class Rows, class T = typename Rows::value_type>
 Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
                   ScaledIterate<T>& it, const FitParams& p, const StepRule& step,
-                  EpochObserver<T> observer, Poller& poller, int n_threads, FitReport& rep) {
+                  EpochObserver<T> observer, Poller& poller, int n_threads,
+                  FitReport& rep) {
     const std::int64_t n = rows.n_rows;
     const double l2 = p.penalty.l2(), l1 = p.penalty.l1();
     const bool pa = p.schedule == Schedule::pa1 || p.schedule == Schedule::pa2;
@@ -42,11 +43,26 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
     double t = p.t_start;
     double eta_fixed = p.eta0;  // constant / adaptive / pa
     constexpr std::int64_t kAhead = 6;
+    // scikit-learn's stopping criterion averages loss + penalty over the samples of the
+    // epoch, the penalty taken at the weights of each step: track Q = ||v||^2 and
+    // A = ||v||_1 incrementally (exactly, O(nnz) per step) when a tol is set.
+    const bool track_pen = p.tol >= 0.0 && (l2 > 0.0 || l1 > 0.0);
+    double Q = 0.0, A = 0.0;
+    const std::int64_t d = rows.n_cols;
 
     for (std::int64_t epoch = 1; epoch <= p.max_iter; ++epoch) {
         if (p.shuffle) shuffle_order(order, n, p.shuffle_block, rng, block_ids);
         const std::int64_t* ord = order.data();
-        double sumloss = 0.0, wsum = 0.0;
+        double sumloss = 0.0, wsum = 0.0, sumpen = 0.0;
+        std::int64_t steps = 0;
+        if (track_pen) {
+            Q = 0.0;
+            A = 0.0;
+            for (std::int64_t j = 0; j < d; ++j) {
+                Q += static_cast<double>(v[j]) * static_cast<double>(v[j]);
+                A += std::fabs(static_cast<double>(v[j]));
+            }
+        }
         for (std::int64_t k = 0; k < n; ++k) {
             const std::int64_t i = ord[k];
             if (k + kAhead < n) rows.prefetch(ord[k + kAhead]);
@@ -56,7 +72,8 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
                 rep.t = t;
                 return Status::interrupted;
             }
-            const double pred = it.scale * static_cast<double>(rows.dot(i, v)) + it.b;
+            const double xv = static_cast<double>(rows.dot(i, v));
+            const double pred = it.scale * xv + it.b;
             const double eta = (p.schedule == Schedule::constant || p.schedule == Schedule::adaptive || pa)
                                    ? eta_fixed
                                    : step.eta(t);
@@ -65,6 +82,10 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
             const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
             sumloss += si * loss;
             wsum += si;
+            if (track_pen) {
+                sumpen += 0.5 * l2 * it.scale * it.scale * Q + l1 * std::fabs(it.scale) * A;
+                ++steps;
+            }
             double update;
             if (pa) {
                 const double nrm = static_cast<double>(rows.sq_norm(i));
@@ -81,10 +102,26 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
                 update = -eta * dl;
             }
             update *= si;
-            if (l2 > 0.0) it.shrink(std::max(0.0, 1.0 - eta * l2));
+            if (l2 > 0.0) {
+                const double f = std::max(0.0, 1.0 - eta * l2);
+                it.shrink(f);
+                if (f == 0.0) Q = A = 0.0;
+            }
             if (update != 0.0) {
                 const double c = update / it.scale;
-                rows.axpy(i, static_cast<T>(c), v);
+                if (track_pen && l1 > 0.0) {  // exact |v_j| bookkeeping needs the old values
+                    const auto cT = static_cast<T>(c);
+                    rows.for_each(i, [&](std::int64_t j, T x) {
+                        const double old = static_cast<double>(v[j]);
+                        v[j] += cT * x;
+                        const double nw = static_cast<double>(v[j]);
+                        Q += nw * nw - old * old;
+                        A += std::fabs(nw) - std::fabs(old);
+                    });
+                } else {
+                    if (track_pen) Q += 2.0 * c * xv + c * c * static_cast<double>(rows.sq_norm(i));
+                    rows.axpy(i, static_cast<T>(c), v);
+                }
                 if (it.S != 0.0) rows.axpy(i, static_cast<T>(it.S * c), it.U.data());
             }
             if (p.fit_intercept) it.b += update;
@@ -93,7 +130,10 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
                 const double sc = it.scale, S = it.S;
                 T* const qq = q.data();
                 T* const U = it.U.data();
-                rows.for_each(i, [&](std::int64_t j, T) {
+                rows.for_each(i, [&](std::int64_t j, T x) {
+                    // Only the features present in the row are truncated (stored zeros
+                    // of a dense row are skipped, so dense and CSR give the same model).
+                    if (x == T(0)) return;
                     const double z = static_cast<double>(v[j]);
                     double nv = z;
                     if (sc * z > 0.0) {
@@ -104,12 +144,21 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
                     if (nv != z) {
                         v[j] = static_cast<T>(nv);
                         if (S != 0.0) U[j] += static_cast<T>(S * (nv - z));
+                        if (track_pen) {
+                            Q += nv * nv - z * z;
+                            A += std::fabs(nv) - std::fabs(z);
+                        }
                     }
                     qq[j] += static_cast<T>(sc * (nv - z));
                 });
             }
             it.end_step(t);
+            const double before = it.scale;
             it.maybe_rescale();
+            if (it.scale != before) {  // v was multiplied by `before`
+                Q *= before * before;
+                A *= std::fabs(before);
+            }
             t += 1.0;
         }
         rep.n_iter = epoch;
@@ -118,7 +167,9 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
                              ? eta_fixed
                              : step.eta(t);
         const EpochVerdict verdict =
-            epoch_end(epoch, t, wsum > 0.0 ? sumloss / wsum : 0.0, eta_now, it, rep);
+            epoch_end(epoch, t, wsum > 0.0 ? sumloss / wsum : 0.0,
+                      track_pen && steps > 0 ? sumpen / static_cast<double>(steps) : NAN, eta_now,
+                      it, rep);
         if (p.schedule == Schedule::adaptive) eta_fixed = eta_now;
         rep.final_eta = eta_now;
         if (verdict == EpochVerdict::diverged) return Status::non_finite;

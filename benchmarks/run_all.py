@@ -1,0 +1,453 @@
+"""Produce benchmarks/RESULTS.md and benchmarks/plots/*.png in one run.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 benchmarks/run_all.py
+
+Options: ``--budget S`` (seconds per solver per problem in the time-to-accuracy part,
+default 10), ``--repeat K`` (timed repetitions per figure, median quoted, default 7),
+``--skip-tta``, ``--problems`` (subset of time-to-accuracy problems), ``--out FILE``.
+Scale: GDFAST_BENCH_SCALE (default 1.0 = reference sizes).
+
+Every figure is a median of interleaved repetitions after a warm-up, measured in this one
+process, so ratios between implementations are side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import platform
+import subprocess
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+HERE = pathlib.Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import _bandwidth  # noqa: E402
+import _impls  # noqa: E402
+import time_to_accuracy as tta  # noqa: E402
+from _impls import median_time  # noqa: E402
+from _workloads import bench_scale, get, nbytes  # noqa: E402
+
+GD = _impls.gdfast
+THREADS = (1, 2)
+GRAD_CASES = [("W1", "squared"), ("W3", "log"), ("W4", "log")]
+SGD_CASES = [("W1", "squared"), ("W2", "hinge"), ("W3", "log"), ("W4", "hinge"),
+             ("W4", "log")]
+MB_CASES = [("W1", "squared"), ("W2", "hinge"), ("W3", "log"), ("W4", "log")]
+BATCH = 256
+FULL_ITERS = 10
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def _cmd(args: list[str]) -> str:
+    try:
+        return subprocess.run(args, capture_output=True, text=True, check=False).stdout
+    except OSError:
+        return ""
+
+
+def machine_section(bw: _bandwidth.Bandwidth, argv: list[str]) -> list[str]:
+    import scipy
+    import sklearn
+    from threadpoolctl import threadpool_info
+
+    lscpu = _cmd(["lscpu"])
+    info = {}
+    for line in lscpu.splitlines():
+        k, _, v = line.partition(":")
+        info[k.strip()] = v.strip()
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            mem = f"{int(f.readline().split()[1]) / 2**20:.1f} GiB"
+    except OSError:
+        pass
+    isa = [f for f in ("avx512f", "avx2", "fma") if f in info.get("Flags", "").split()]
+    out = ["## Machine and software", ""]
+    out.append(f"- CPU: {info.get('Model name', platform.processor())}, "
+               f"{info.get('CPU(s)', '?')} logical CPUs "
+               f"({info.get('Core(s) per socket', '?')} cores/socket, "
+               f"{info.get('Thread(s) per core', '?')} thread/core), "
+               f"L2 {info.get('L2 cache', '?')}, L3 {info.get('L3 cache', '?')} "
+               f"(as reported inside the VM: {info.get('Hypervisor vendor', 'bare metal')}), "
+               f"ISA: {', '.join(isa)}; memory {mem}")
+    out.append(f"- Python {platform.python_version()}, numpy {np.__version__}, "
+               f"scipy {scipy.__version__}, scikit-learn {sklearn.__version__}, "
+               f"gdfast {getattr(GD, '__version__', 'not importable') if GD else 'not importable'}")
+    if GD is not None and hasattr(GD, "config"):
+        try:
+            cfg = GD.config()
+            out.append(f"- gdfast.config(): `{json.dumps(cfg, default=str)}`")
+        except Exception as e:  # noqa: BLE001
+            out.append(f"- gdfast.config() failed: {e}")
+    for i in threadpool_info():
+        out.append(f"- threadpoolctl: {i.get('user_api')} {i.get('internal_api')} "
+                   f"{i.get('version')} arch={i.get('architecture')} "
+                   f"threads={i.get('num_threads')} ({os.path.basename(i['filepath'])})")
+    env = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                          "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                          "GDFAST_BENCH_SCALE")}
+    out.append(f"- environment: {', '.join(f'{k}={v}' for k, v in env.items())}")
+    out.append(f"- scale: {bench_scale():g} (1 = reference sizes); threads used: 1 and 2 "
+               f"(gdfast n_jobs; numpy BLAS via threadpoolctl; scikit-learn's SGD and "
+               f"liblinear are single-threaded)")
+    try:
+        load = os.getloadavg()
+        out.append(f"- load average at start: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
+                   f"(shared machine: other jobs run beside the benchmark)")
+    except OSError:
+        pass
+    out.append(f"- command: `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 "
+               f"benchmarks/run_all.py {' '.join(argv)}`".replace(" `", " `", 1))
+    out.append("")
+    out.append("### Read bandwidth (benchmarks/_bandwidth.py)")
+    out.append("")
+    out.append(f"A {int(os.environ.get('GDFAST_BENCH_BW_MB', '1024'))} MiB float64 array "
+               "is read and summed; median of 5 passes after a warm-up. The bound used "
+               "below is the maximum over the probes.")
+    out.append("")
+    probes = sorted({p for p, _ in bw.detail})
+    out.append("| threads | " + " | ".join(probes) + " | used (max) |")
+    out.append("|---|" + "---|" * (len(probes) + 1))
+    for t in THREADS:
+        out.append(f"| {t} | " + " | ".join(f"{bw.detail.get((p, t), float('nan')):.1f}"
+                                           for p in probes) + f" | **{bw[t]:.1f} GB/s** |")
+    out.append("")
+    return out
+
+
+# ------------------------------------------------------------------- gradient pass
+def gradient_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
+    out = ["## 1. Fused objective + gradient pass", "",
+           "One call of `gdfast.objective` (value + gradient) vs numpy's "
+           "`p = X @ w + b; g = X.T @ dL / n + alpha w` (two GEMVs; BLAS limited to the "
+           "thread count) or, for CSR, scipy.sparse's two products (single-threaded). "
+           "GB/s = bytes of X (values + indices + indptr for CSR) / time; "
+           "% bw = that / measured read bandwidth at the same thread count; "
+           "bound = bytes / bandwidth.", "",
+           "| workload | dtype | threads | bytes | bound ms | gdfast ms | gdfast GB/s | "
+           "% bw | gdfast ns/value | numpy/scipy ms | numpy GB/s | speed-up vs numpy |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for w, loss in GRAD_CASES:
+        for dt in ("f64", "f32"):
+            wl = get(w, dt)
+            nb = nbytes(wl.X)
+            wv, b = _impls.probe_point(wl)
+            wv = wv.astype(wl.dtype)
+            for t in THREADS:
+                base = "scipy" if wl.sparse else "numpy"
+                fns = {base: lambda: _impls.GRADIENT[base](wl, loss, wv, b, t)}
+                if GD is not None:
+                    fns["gdfast"] = lambda: _impls.GRADIENT["gdfast"](wl, loss, wv, b, t)
+                    _impls.assert_gradient_close(wl, loss, fns["gdfast"]())
+                tm = median_time(fns, repeat=repeat)
+                bound = nb / (bw[t] * 1e9)
+                g = tm.get("gdfast")
+                row = f"| {w} {loss}{' CSR' if wl.sparse else ''} | {dt} | {t} | " \
+                      f"{nb / 1e6:.0f} MB | {bound * 1e3:.1f} | "
+                if g is not None:
+                    nvals = wl.X.nnz if wl.sparse else wl.X.size
+                    row += (f"{g * 1e3:.1f} | {nb / g / 1e9:.1f} | {100 * bound / g:.0f}% | "
+                            f"{g / nvals * 1e9:.2f} | ")
+                    figures.setdefault("grad", []).append(
+                        dict(case=f"{w}-{dt}", sparse=wl.sparse, threads=t,
+                             frac=bound / g, speedup=tm[base] / g))
+                else:
+                    row += "— | — | — | — | "
+                row += f"{tm[base] * 1e3:.1f} | {nb / tm[base] / 1e9:.1f} | "
+                row += f"{tm[base] / g:.2f}× |" if g else "— |"
+                out.append(row)
+                log(row)
+    if GD is not None:
+        # in-cache cost: a 2,000-row slice of W1 (1.6 MB f64) stays in L2, so memory
+        # bandwidth is out of the picture; ns per stored value = pure compute cost
+        out += ["", "In-cache check (perf's cycle counters are not available in this VM, "
+                "so the cost per stored value stands in for cycles per row): a 2,000-row "
+                "slice of W1, resident in L2, 1 thread. A pass at the 1-thread "
+                f"bandwidth needs ≤ {8 / bw[1]:.2f} ns/value (f64) and "
+                f"≤ {4 / bw[1]:.2f} ns/value (f32).", "",
+                "| slice | dtype | gdfast ns/value | numpy ns/value |", "|---|---|---|---|"]
+        for dt in ("f64", "f32"):
+            wl = get("W1", dt)
+            Xs = np.ascontiguousarray(wl.X[:2000])
+            ys = np.ascontiguousarray(wl.y[:2000], dtype=Xs.dtype)
+            wv, b = _impls.probe_point(wl)
+            wv = wv.astype(Xs.dtype)
+            tm = median_time({
+                "gdfast": lambda: [GD.objective(Xs, ys, wv, b, loss="squared",
+                                                alpha=1e-4, n_jobs=1) for _ in range(50)],
+                "numpy": lambda: [_impls.np_objective(Xs, ys, wv, b, loss="squared",
+                                                      alpha=1e-4) for _ in range(50)]},
+                repeat=repeat)
+            row = (f"| W1[:2000] | {dt} | {tm['gdfast'] / 50 / Xs.size * 1e9:.2f} | "
+                   f"{tm['numpy'] / 50 / Xs.size * 1e9:.2f} |")
+            out.append(row)
+            log(row)
+    out.append("")
+    return out
+
+
+# ------------------------------------------------------------------- SGD epochs
+def epoch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
+    out = ["## 2. Per-sample SGD epoch (batch_size=1)", "",
+           "One epoch, shuffled, scikit-learn's default schedule on both sides "
+           "(regression: invscaling eta0=0.01 power_t=0.25; classification: optimal), "
+           "same loss and alpha. P = contract objective after the epoch (float64). "
+           "Bound = one read of X at 1-thread bandwidth.", "",
+           "| case | dtype | bound ms | gdfast ms | × bound | sklearn ms | speed-up | "
+           "P gdfast | P sklearn |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    reps = max(3, repeat // 2)
+    for w, loss in SGD_CASES:
+        for dt in ("f64", "f32"):
+            wl = get(w, dt)
+            bound = nbytes(wl.X) / (bw[1] * 1e9)
+            res: dict[str, Any] = {}
+            fns = {"sklearn": lambda: res.__setitem__("sklearn",
+                                                       _impls.sk_sgd(wl, loss, 1))}
+            if GD is not None:
+                fns["gdfast"] = lambda: res.__setitem__("gdfast",
+                                                         _impls.gd_sgd(wl, loss, 1))
+            tm = median_time(fns, repeat=reps)
+            p = {k: _impls.objective_value(wl, loss, *v) for k, v in res.items()}
+            g = tm.get("gdfast")
+            row = f"| {w} {loss} | {dt} | {bound * 1e3:.1f} | "
+            if g:
+                row += f"{g * 1e3:.1f} | {g / bound:.1f} | "
+                figures.setdefault("sgd", []).append(
+                    dict(case=f"{w}-{loss}-{dt}", xbound=g / bound,
+                         speedup=tm["sklearn"] / g, p=p["gdfast"], p_sk=p["sklearn"]))
+            else:
+                row += "— | — | "
+            row += f"{tm['sklearn'] * 1e3:.1f} | " + (f"{tm['sklearn'] / g:.1f}× | "
+                                                       if g else "— | ")
+            row += f"{p.get('gdfast', float('nan')):.6g} | {p['sklearn']:.6g} |"
+            out.append(row)
+            log(row)
+    out.append("")
+    return out
+
+
+def minibatch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
+    out = [f"## 3. Mini-batch SGD epoch (batch_size={BATCH}, learning_rate='auto')", "",
+           "One epoch; bound = one read of X at the bandwidth of that thread count; "
+           "speed-up vs scikit-learn's per-sample SGD epoch (its only mode) measured in "
+           "the same loop.", "",
+           "| case | dtype | threads | bound ms | gdfast ms | × bound | sklearn epoch ms | "
+           "speed-up | P after epoch | P sklearn |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    if GD is None:
+        return [*out, "(gdfast not importable: nothing measured)", ""]
+    reps = max(3, repeat // 2)
+    for w, loss in MB_CASES:
+        for dt in ("f64", "f32"):
+            wl = get(w, dt)
+            res: dict[str, Any] = {}
+            fns = {"sklearn": lambda: res.__setitem__("sk", _impls.sk_sgd(wl, loss, 1))}
+            for t in THREADS:
+                fns[f"gd{t}"] = lambda t=t: res.__setitem__(
+                    f"gd{t}", _impls.gd_sgd(wl, loss, 1, batch_size=BATCH, n_threads=t,
+                                            schedule={"learning_rate": "auto"}))
+            tm = median_time(fns, repeat=reps)
+            p = {k: _impls.objective_value(wl, loss, *v) for k, v in res.items()}
+            for t in THREADS:
+                bound = nbytes(wl.X) / (bw[t] * 1e9)
+                g = tm[f"gd{t}"]
+                row = (f"| {w} {loss} | {dt} | {t} | {bound * 1e3:.1f} | {g * 1e3:.1f} | "
+                       f"{g / bound:.2f} | {tm['sklearn'] * 1e3:.1f} | "
+                       f"{tm['sklearn'] / g:.1f}× | {p[f'gd{t}']:.6g} | {p['sk']:.6g} |")
+                out.append(row)
+                log(row)
+                figures.setdefault("mb", []).append(
+                    dict(case=f"{w}-{loss}-{dt}", threads=t, xbound=g / bound,
+                         speedup=tm["sklearn"] / g))
+            figures.setdefault("mb_scaling", []).append(
+                dict(case=f"{w}-{loss}-{dt}", s=tm["gd1"] / tm["gd2"]))
+    out.append("")
+    return out
+
+
+def threads_section(repeat: int, figures: dict[str, Any]) -> list[str]:
+    from test_bench_threads import lbfgs_numpy
+
+    out = ["## 5. Thread scaling (1 → 2 threads, float64)", "",
+           f"full-batch = `gdfast.fit(batch_size='full', max_iter={FULL_ITERS}, tol=None)`; "
+           f"mini-batch = one epoch at batch {BATCH}; objective = one fused pass. "
+           "numpy = the two-GEMV objective with 1 / 2 BLAS threads; L-BFGS-B = scipy on "
+           f"the numpy objective, {FULL_ITERS} iterations.", "",
+           "| case | kernel | 1 thread ms | 2 threads ms | speed-up |",
+           "|---|---|---|---|---|"]
+    reps = max(3, repeat // 2)
+    for w, loss in GRAD_CASES:
+        wl = get(w, "f64")
+        wv, b = _impls.probe_point(wl)
+        kernels: dict[str, Any] = {}
+        if GD is not None:
+            kernels["gdfast full-batch"] = lambda t: _impls.gd_sgd(
+                wl, loss, FULL_ITERS, batch_size="full", n_threads=t, schedule={})
+            kernels["gdfast mini-batch"] = lambda t: _impls.gd_sgd(
+                wl, loss, 1, batch_size=BATCH, n_threads=t,
+                schedule={"learning_rate": "auto"})
+            kernels["gdfast objective"] = lambda t: _impls.GRADIENT["gdfast"](
+                wl, loss, wv, b, t)
+        if not wl.sparse:
+            kernels["numpy objective"] = lambda t: _impls.GRADIENT["numpy"](
+                wl, loss, wv, b, t)
+            kernels["scipy L-BFGS-B (numpy)"] = lambda t: lbfgs_numpy(
+                wl, loss, FULL_ITERS, t)
+        for name, k in kernels.items():
+            tm = median_time({t: (lambda t=t: k(t)) for t in THREADS}, repeat=reps)
+            s = tm[1] / tm[2]
+            row = (f"| {w} {loss} | {name} | {tm[1] * 1e3:.1f} | {tm[2] * 1e3:.1f} | "
+                   f"{s:.2f}× |")
+            out.append(row)
+            log(row)
+            figures.setdefault("scaling", []).append(dict(case=f"{w}-{loss}", kernel=name,
+                                                          s=s))
+    out.append("")
+    return out
+
+
+# ------------------------------------------------------------------- targets
+def targets_section(figures: dict[str, Any], tta_results) -> list[str]:
+    out = ["## Targets of issue 4 (measured in this run)", "",
+           "| # | target | measured | met? |", "|---|---|---|---|"]
+
+    def rng(vals, fmt="{:.2f}"):
+        return (fmt.format(min(vals)) + " … " + fmt.format(max(vals))) if vals else "—"
+
+    g = figures.get("grad", [])
+    dense = [x["frac"] for x in g if not x["sparse"]]
+    csr = [x["frac"] for x in g if x["sparse"]]
+    sp1 = [x["speedup"] for x in g if not x["sparse"] and x["threads"] == 1]
+    out.append(f"| 1 | dense pass ≥ 80% of bandwidth (f64/f32, 1/2 threads) | "
+               f"{rng(dense, '{:.0%}')} | {'yes' if dense and min(dense) >= 0.8 else 'no'} |")
+    out.append(f"| 1 | dense pass ≥ 3.5× numpy on 1 thread | {rng(sp1)}× | "
+               f"{'yes' if sp1 and min(sp1) >= 3.5 else 'no'} |")
+    out.append(f"| 1 | CSR pass ≥ 60% of bandwidth | {rng(csr, '{:.0%}')} | "
+               f"{'yes' if csr and min(csr) >= 0.6 else 'no'} |")
+    s = figures.get("sgd", [])
+    xb = [x["xbound"] for x in s]
+    spd = [x["speedup"] for x in s]
+    worse = [x["case"] for x in s if x["p"] > x["p_sk"] * (1 + 1e-2)]
+    out.append(f"| 2 | SGD epoch ≤ 3× bound | {rng(xb, '{:.1f}')}× | "
+               f"{'yes' if xb and max(xb) <= 3 else 'no'} |")
+    out.append(f"| 2 | SGD epoch ≥ 5× faster than scikit-learn | {rng(spd, '{:.1f}')}× | "
+               f"{'yes' if spd and min(spd) >= 5 else 'no'} |")
+    out.append(f"| 2 | objective after the epoch no worse than scikit-learn's (1%) | "
+               f"worse on: {', '.join(worse) or 'none'} | {'yes' if s and not worse else 'no'} |")
+    f32 = {x["case"][:-4]: x for x in s if x["case"].endswith("f32")}
+    f64 = {x["case"][:-4]: x for x in s if x["case"].endswith("f64")}
+    rat = [f64[k]["xbound"] * 2 / (f32[k]["xbound"]) for k in f32 if k in f64]
+    out.append(f"| 2 | float32 epoch faster than float64 (time ratio f64/f32) | "
+               f"{rng(rat)}× | {'yes' if rat and min(rat) > 1.05 else 'no'} |")
+    m = [x for x in figures.get("mb", [])]
+    mxb = [x["xbound"] for x in m]
+    msp = [x["speedup"] for x in m]
+    msc = [x["s"] for x in figures.get("mb_scaling", [])]
+    out.append(f"| 3 | mini-batch epoch ≤ 1.5× bound | {rng(mxb)}× | "
+               f"{'yes' if mxb and max(mxb) <= 1.5 else 'no'} |")
+    out.append(f"| 3 | mini-batch ≥ 1.6× from 1 to 2 threads | {rng(msc)}× | "
+               f"{'yes' if msc and min(msc) >= 1.6 else 'no'} |")
+    out.append(f"| 3 | mini-batch epoch ≥ 10× faster than scikit-learn's epoch | "
+               f"{rng(msp, '{:.1f}')}× | {'yes' if msp and min(msp) >= 10 else 'no'} |")
+    for res in tta_results or []:
+        for e in (1e-3, 1e-4):
+            gd = [(tr.time_to(res.pstar, e), tr.solver) for tr in res.traces
+                  if tr.family == "gdfast" and tr.time_to(res.pstar, e) is not None]
+            ot = [(tr.time_to(res.pstar, e), tr.solver) for tr in res.traces
+                  if tr.family in ("scipy", "sklearn") and tr.time_to(res.pstar, e)
+                  is not None]
+            gb, ob = (min(gd) if gd else None), (min(ot) if ot else None)
+            meas = (f"gdfast {gb[0]:.3f} s ({gb[1]})" if gb else "gdfast: not reached") + \
+                   (f" vs {ob[0]:.3f} s ({ob[1]})" if ob else " vs none reached")
+            met = gb is not None and (ob is None or gb[0] < ob[0])
+            out.append(f"| 4 | {res.key} to {e:.0e} faster than the fastest other "
+                       f"solver here | {meas} | {'yes' if met else 'no'} |")
+    sc = figures.get("scaling", [])
+    for kern in ("gdfast full-batch", "gdfast mini-batch", "gdfast objective"):
+        v = [x["s"] for x in sc if x["kernel"] == kern]
+        out.append(f"| 5 | {kern}: ≥ 1.6× from 1 to 2 threads | {rng(v)}× | "
+                   f"{'yes' if v and min(v) >= 1.6 else 'no'} |")
+    isa = "—"
+    if GD is not None and hasattr(GD, "config"):
+        try:
+            cfg = GD.config()
+            isa = ", ".join(f"{k}={v}" for k, v in cfg.items()
+                            if any(s in k.lower() for s in ("isa", "simd", "dispatch",
+                                                            "arch", "march")))
+        except Exception:  # noqa: BLE001
+            pass
+    out.append(f"| 6 | run-time ISA dispatch named by show_config() | {isa or '—'} | "
+               f"see gdfast.config() above |")
+    out.append("")
+    out.append("Anchors quoted in issue 4 (snapml, standalone liblinear 2.50) are not "
+               "installed here; the \"fastest other solver\" is the fastest of scipy "
+               "L-BFGS-B and scikit-learn's solvers (whose LinearSVC / "
+               "LogisticRegression(liblinear) are liblinear) measured in this run.")
+    out.append("")
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--budget", type=float, default=10.0)
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--skip-tta", action="store_true")
+    ap.add_argument("--problems", default=",".join(tta.PROBLEMS))
+    ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    args = ap.parse_args(argv)
+    t0 = time.time()
+    log("bandwidth probe")
+    bw = _bandwidth.measure(threads=THREADS)
+    head = ["# gdfast benchmark results", "",
+            f"Generated by `benchmarks/run_all.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
+            "All ratios are measured side by side in this one run (see "
+            "../shared/BENCHMARKS.md for the workloads and method). Plain-test mode: "
+            "`pytest benchmarks --benchmark-disable`; pytest-benchmark mode: "
+            "`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE pytest benchmarks "
+            "--benchmark-enable --benchmark-only --benchmark-autosave` (reference sizes; "
+            "set GDFAST_BENCH_SCALE for a quick run).", ""]
+    figures: dict[str, Any] = {}
+    body = machine_section(bw, argv)
+    log("gradient pass")
+    body += gradient_section(bw, args.repeat, figures)
+    log("SGD epochs")
+    body += epoch_section(bw, args.repeat, figures)
+    log("mini-batch epochs")
+    body += minibatch_section(bw, args.repeat, figures)
+    log("thread scaling")
+    threads = threads_section(args.repeat, figures)
+    results = None
+    tta_md: list[str] = []
+    if not args.skip_tta:
+        log("time to accuracy")
+        results, paths = [], {}
+        for key in args.problems.split(","):
+            res = tta.run_problem(key, bench_scale(), args.budget, max(THREADS), log=log)
+            results.append(res)
+            paths[key] = os.path.relpath(tta.plot(res, HERE / "plots"), HERE)
+        tta_md = ["## 4. Time to accuracy", "",
+                  f"Budget: no solver run longer than about {args.budget:g} s (and at most "
+                  f"{3 * args.budget:g} s of runs per solver and problem); gdfast at "
+                  f"{max(THREADS)} threads. See time_to_accuracy.py for the objective "
+                  "mappings and how P* is computed.", "", tta.markdown(results, paths), ""]
+    text = head + targets_section(figures, results) + body + tta_md + threads
+    text.append(f"_Total run time: {time.time() - t0:.0f} s._")
+    pathlib.Path(args.out).write_text("\n".join(text) + "\n")
+    log(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

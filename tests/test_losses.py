@@ -1,0 +1,271 @@
+"""Every loss: value and derivative through the public API against numpy formulas.
+
+``gdfast.objective(X=[[p]], y=[y], coef=[1], intercept=0, penalty="none")`` has one
+sample with prediction exactly ``p``, so its value is ``L(y, p)``, its
+``grad_intercept`` is ``dL/dp`` and its ``grad_coef[0]`` is ``p * dL/dp``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import gdfast
+
+REGRESSION = ("squared", "huber", "epsilon_insensitive", "squared_epsilon_insensitive")
+CLASSIFICATION = ("hinge", "squared_hinge", "log", "modified_huber", "perceptron")
+DTYPES = pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+
+
+def at_point(loss, y, p, *, epsilon=0.1, dtype=np.float64):
+    """(value, dL/dp, dL/dw) of the one-sample objective with prediction p."""
+    value, grad_coef, grad_b = gdfast.objective(
+        np.array([[p]], dtype=dtype),
+        np.array([y], dtype=dtype),
+        np.array([1.0], dtype=dtype),
+        0.0,
+        loss=loss,
+        penalty="none",
+        epsilon=epsilon,
+    )
+    grad_coef = np.asarray(grad_coef)
+    assert grad_coef.shape == (1,)
+    assert grad_coef.dtype == dtype
+    assert isinstance(value, float)
+    assert isinstance(grad_b, float)
+    return value, float(grad_b), float(grad_coef[0])
+
+
+def rounded(dtype, *values):
+    """The values as the kernel sees them (inputs are stored in ``dtype``)."""
+    return [float(dtype(v)) for v in values]
+
+
+# --------------------------------------------------------------- hand-picked points
+# (loss, y, p, epsilon, expected value, expected dL/dp); the expected values are
+# written out by hand, and also checked against the numpy reference below.
+BIG = 1e6
+EDGE_POINTS = [
+    # squared
+    ("squared", 1.0, 1.0, 0.1, 0.0, 0.0),
+    ("squared", 0.0, 3.0, 0.1, 4.5, 3.0),
+    ("squared", 2.0, -1e3, 0.1, 0.5 * 1002.0**2, -1002.0),
+    ("squared", 0.0, BIG, 0.1, 0.5 * BIG**2, BIG),
+    # huber: |r| = eps is the seam of a C1 loss
+    ("huber", 0.5, 0.75, 0.25, 0.5 * 0.25**2, 0.25),
+    ("huber", 0.5, 0.25, 0.25, 0.5 * 0.25**2, -0.25),
+    ("huber", 0.0, 2.0, 0.5, 0.5 * 2.0 - 0.125, 0.5),
+    ("huber", 0.0, -BIG, 0.5, 0.5 * BIG - 0.125, -0.5),
+    ("huber", 1.0, 1.0, 0.0, 0.0, 0.0),
+    # epsilon_insensitive: derivative 0 at |r| = eps and at r = 0
+    ("epsilon_insensitive", 0.5, 0.75, 0.25, 0.0, 0.0),
+    ("epsilon_insensitive", 0.5, 0.25, 0.25, 0.0, 0.0),
+    ("epsilon_insensitive", 0.5, 1.0, 0.25, 0.25, 1.0),
+    ("epsilon_insensitive", 0.5, 0.0, 0.25, 0.25, -1.0),
+    ("epsilon_insensitive", 2.0, 2.0, 0.0, 0.0, 0.0),
+    ("epsilon_insensitive", 0.0, -BIG, 0.5, BIG - 0.5, -1.0),
+    # squared_epsilon_insensitive
+    ("squared_epsilon_insensitive", 0.5, 0.75, 0.25, 0.0, 0.0),
+    ("squared_epsilon_insensitive", 0.5, 1.5, 0.25, 0.75**2, 1.5),
+    ("squared_epsilon_insensitive", 0.5, -0.5, 0.25, 0.75**2, -1.5),
+    ("squared_epsilon_insensitive", 1.0, 1.0, 0.0, 0.0, 0.0),
+    # hinge: derivative -y at z = 1 (scikit-learn's convention, CONTRACT.md)
+    ("hinge", 1.0, 1.0, 0.1, 0.0, -1.0),
+    ("hinge", -1.0, -1.0, 0.1, 0.0, 1.0),
+    ("hinge", 1.0, 1.5, 0.1, 0.0, 0.0),
+    ("hinge", 1.0, 0.5, 0.1, 0.5, -1.0),
+    ("hinge", -1.0, 0.5, 0.1, 1.5, 1.0),
+    ("hinge", 1.0, 0.0, 0.1, 1.0, -1.0),
+    ("hinge", 1.0, 1e3, 0.1, 0.0, 0.0),
+    ("hinge", -1.0, 1e3, 0.1, 1001.0, 1.0),
+    ("hinge", 1.0, -BIG, 0.1, 1.0 + BIG, -1.0),
+    # squared_hinge
+    ("squared_hinge", 1.0, 1.0, 0.1, 0.0, 0.0),
+    ("squared_hinge", -1.0, -1.0, 0.1, 0.0, 0.0),
+    ("squared_hinge", 1.0, 0.0, 0.1, 1.0, -2.0),
+    ("squared_hinge", -1.0, 0.5, 0.1, 2.25, 3.0),
+    ("squared_hinge", 1.0, -1e3, 0.1, 1001.0**2, -2002.0),
+    ("squared_hinge", -1.0, -1e3, 0.1, 0.0, 0.0),
+    # modified_huber: seam at z = -1 (value 4, derivative -4y from both sides), 0 at z >= 1
+    ("modified_huber", 1.0, 1.0, 0.1, 0.0, 0.0),
+    ("modified_huber", 1.0, 2.0, 0.1, 0.0, 0.0),
+    ("modified_huber", 1.0, 0.5, 0.1, 0.25, -1.0),
+    ("modified_huber", 1.0, -1.0, 0.1, 4.0, -4.0),
+    ("modified_huber", -1.0, 1.0, 0.1, 4.0, 4.0),
+    ("modified_huber", 1.0, -1.5, 0.1, 6.0, -4.0),
+    ("modified_huber", -1.0, 1e3, 0.1, 4000.0, 4.0),
+    ("modified_huber", 1.0, -BIG, 0.1, 4.0 * BIG, -4.0),
+    # perceptron: derivative -y at z = 0 (scikit-learn's convention, CONTRACT.md)
+    ("perceptron", 1.0, 0.0, 0.1, 0.0, -1.0),
+    ("perceptron", -1.0, 0.0, 0.1, 0.0, 1.0),
+    ("perceptron", -1.0, -0.0, 0.1, 0.0, 1.0),
+    ("perceptron", 1.0, -0.0, 0.1, 0.0, -1.0),
+    ("perceptron", 1.0, 0.5, 0.1, 0.0, 0.0),
+    ("perceptron", 1.0, -0.5, 0.1, 0.5, -1.0),
+    ("perceptron", -1.0, 0.5, 0.1, 0.5, 1.0),
+    ("perceptron", -1.0, BIG, 0.1, BIG, 1.0),
+    # log
+    ("log", 1.0, 0.0, 0.1, math.log(2.0), -0.5),
+    ("log", -1.0, 0.0, 0.1, math.log(2.0), 0.5),
+]
+
+
+@DTYPES
+@pytest.mark.parametrize(
+    ("loss", "y", "p", "eps", "value", "deriv"),
+    EDGE_POINTS,
+    ids=[f"{e[0]}-y{e[1]:g}-p{e[2]:g}-eps{e[3]:g}" for e in EDGE_POINTS],
+)
+def test_edge_points(ref, dtype, loss, y, p, eps, value, deriv):
+    # the hand-written expectations agree with the reference formulas
+    assert ref.loss_value(loss, y, p, eps) == pytest.approx(value, rel=1e-15, abs=0)
+    assert ref.loss_derivative(loss, y, p, eps) == pytest.approx(deriv, rel=1e-15, abs=0)
+    # all points above are exactly representable in float32 too (epsilon = 0.1 only
+    # appears with losses that ignore it)
+    assert rounded(np.float32, y, p) == [y, p]
+    assert eps == 0.1 or rounded(np.float32, eps) == [eps]
+    rtol = 1e-13 if dtype == np.float64 else 2e-6
+    v, g, gw = at_point(loss, y, p, epsilon=eps, dtype=dtype)
+    assert v == pytest.approx(value, rel=rtol, abs=0)
+    assert g == pytest.approx(deriv, rel=rtol, abs=0)
+    assert gw == pytest.approx(deriv * p, rel=rtol, abs=0)
+
+
+# log loss at large |z|: accuracy matters in both tails
+LOG_MARGINS = [-1e6, -1e3, -700.0, -100.0, -40.0, -30.0, -18.5, -18.0, -17.5, -5.0, -1.0,
+               -1e-8, 0.0, 1e-8, 1.0, 5.0, 17.5, 18.0, 18.5, 25.0, 30.0, 36.0, 40.0,
+               100.0, 700.0, 745.0, 1e3, 1e6]
+
+
+@DTYPES
+@pytest.mark.parametrize("y", [1.0, -1.0])
+@pytest.mark.parametrize("z", LOG_MARGINS)
+def test_log_loss_tails(ref, dtype, z, y):
+    p = z * y
+    (p,) = rounded(dtype, p)
+    z = y * p
+    v, g, gw = at_point("log", y, p, dtype=dtype)
+    assert math.isfinite(v) and math.isfinite(g) and math.isfinite(gw)
+    want_v = float(np.logaddexp(0.0, -z))
+    want_g = float(ref.loss_derivative("log", y, p))
+    if dtype == np.float64:
+        rtol, tiny = 1e-12, 1e-300
+    else:
+        rtol, tiny = 2e-6, 1e-37  # below float32's smallest normal: underflow allowed
+    assert v == pytest.approx(want_v, rel=rtol, abs=tiny)
+    assert g == pytest.approx(want_g, rel=rtol, abs=tiny)
+    assert gw == pytest.approx(want_g * p, rel=rtol, abs=tiny)
+    assert v >= 0.0
+    assert 0.0 <= -g * y <= 1.0
+
+
+def test_log_loss_large_negative_margin_exact():
+    # the brief: log(1 + exp(-z)) at z = -1000 equals 1000 to 1e-12 relative
+    v, g, _ = at_point("log", 1.0, -1000.0)
+    assert v == pytest.approx(1000.0, rel=1e-12, abs=0)
+    assert g == pytest.approx(-1.0, rel=1e-12, abs=0)
+    v, g, _ = at_point("log", -1.0, 1e6)
+    assert v == pytest.approx(1e6, rel=1e-12, abs=0)
+    assert g == pytest.approx(1.0, rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize(("alias", "name"),
+                         [("squared_error", "squared"), ("log_loss", "log")])
+@pytest.mark.parametrize(("y", "p"), [(1.0, 0.3), (-1.0, 2.5), (1.0, -40.0)])
+def test_aliases(alias, name, y, p):
+    assert at_point(alias, y, p) == at_point(name, y, p)
+
+
+def test_unknown_loss_lists_valid_names():
+    with pytest.raises(ValueError, match="hinge") as info:
+        at_point("not_a_loss", 1.0, 1.0)
+    assert "not_a_loss" in str(info.value)
+
+
+@pytest.mark.parametrize("loss",
+                         ["huber", "epsilon_insensitive", "squared_epsilon_insensitive"])
+def test_negative_epsilon_rejected(loss):
+    with pytest.raises(ValueError, match="epsilon"):
+        at_point(loss, 0.0, 1.0, epsilon=-0.1)
+
+
+# ------------------------------------------------------------------- random points
+HYP = settings(max_examples=60, deadline=None, database=None, derandomize=True)
+finite = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False, allow_infinity=False)
+labels = st.sampled_from([-1.0, 1.0])
+epsilons = st.floats(min_value=0.0, max_value=10.0, allow_nan=False)
+
+
+def _check_random_point(ref, loss, y, p, eps, dtype):
+    y, p, eps = rounded(dtype, y, p, eps)
+    u = np.finfo(dtype).eps
+    scale = abs(y) + abs(p) + eps + 1.0
+    if dtype == np.float32:
+        # the kernel works in float32: stay clear of kinks its rounding could cross
+        assume(ref.loss_kinks(loss, y, p, eps) > 8 * u * scale)
+    v, g, gw = at_point(loss, y, p, epsilon=eps, dtype=dtype)
+    want_v = float(ref.loss_value(loss, y, p, eps))
+    want_g = float(ref.loss_derivative(loss, y, p, eps))
+    if loss == "log":
+        rtol, atol_v, atol_g = (1e-12, 1e-300, 1e-300) if dtype == np.float64 else (
+            2e-6, 1e-37, 1e-37)
+    else:
+        # r = p - y is rounded once in the working precision; absolute error of
+        # the value ~ u * scale * |L'|, of the derivative ~ u * scale
+        rtol = 8 * u
+        atol_v = 8 * u * scale * (1.0 + abs(want_g))
+        atol_g = 8 * u * scale
+    assert v == pytest.approx(want_v, rel=rtol, abs=atol_v)
+    assert g == pytest.approx(want_g, rel=rtol, abs=atol_g)
+    assert gw == pytest.approx(want_g * p, rel=rtol, abs=atol_g * max(1.0, abs(p)))
+
+
+@DTYPES
+@pytest.mark.parametrize("loss", REGRESSION)
+@HYP
+@given(y=finite, p=finite, eps=epsilons)
+def test_regression_loss_random(ref, dtype, loss, y, p, eps):
+    _check_random_point(ref, loss, y, p, eps, dtype)
+
+
+@DTYPES
+@pytest.mark.parametrize("loss", CLASSIFICATION)
+@HYP
+@given(y=labels, p=finite)
+def test_classification_loss_random(ref, dtype, loss, y, p):
+    _check_random_point(ref, loss, y, p, 0.1, dtype)
+
+
+@HYP
+@given(y=labels, z=st.floats(min_value=-1e6, max_value=1e6, allow_nan=False))
+def test_log_loss_random_wide(ref, y, z):
+    _check_random_point(ref, "log", y, z * y, 0.1, np.float64)
+
+
+@pytest.mark.parametrize("loss", REGRESSION + CLASSIFICATION)
+@HYP
+@given(data=st.data())
+def test_vectorised_matches_pointwise(ref, loss, data):
+    """Many samples at once: the mean over rows of the pointwise values."""
+    n = data.draw(st.integers(min_value=1, max_value=40))
+    p = np.array(data.draw(st.lists(finite, min_size=n, max_size=n)))
+    if loss in CLASSIFICATION:
+        y = np.array(data.draw(st.lists(labels, min_size=n, max_size=n)))
+    else:
+        y = np.array(data.draw(st.lists(finite, min_size=n, max_size=n)))
+    eps = 0.3
+    X = p.reshape(-1, 1)
+    value, grad_coef, grad_b = gdfast.objective(
+        X, y, np.array([1.0]), 0.0, loss=loss, penalty="none", epsilon=eps)
+    L = ref.loss_value(loss, y, p, eps)
+    dL = ref.loss_derivative(loss, y, p, eps)
+    scale = float(np.sum(np.abs(L))) / n + 1e-300
+    assert value == pytest.approx(L.mean(), rel=1e-12, abs=1e-12 * scale)
+    gscale = float(np.abs(dL).mean()) + 1e-300
+    assert grad_b == pytest.approx(dL.mean(), rel=1e-12, abs=1e-12 * gscale)
+    assert float(grad_coef[0]) == pytest.approx(
+        (dL * p).mean(), rel=1e-12, abs=1e-12 * float(np.abs(dL * p).mean() + 1e-300))
