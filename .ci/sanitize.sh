@@ -11,6 +11,10 @@
 #   PYTHON                 interpreter for the venv (default: python3)
 #   GDFAST_SANITIZE_VENV   venv directory (default: .venv-sanitize; recreated every run)
 #   GDFAST_SANITIZE_TESTS  pytest arguments replacing the default selection
+#   GDFAST_SANITIZE_REUSE  1: keep an existing sanitizer venv (skip the ~10 min build;
+#                          for iterating on tests, not for CI)
+#   GDFAST_SANITIZE_DISPATCH  OFF: build only the generic kernels (faster build; the
+#                          AVX2/AVX-512 variants are then not checked)
 #   GDFAST_FUZZ_PROFILE    hypothesis profile for tests/test_fuzz.py (default: ci)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +24,11 @@ VENV=${GDFAST_SANITIZE_VENV:-$ROOT/.venv-sanitize}
 LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/gdfast-sanitize.XXXXXX")
 start=$(date +%s)
 
+if [[ "${GDFAST_SANITIZE_REUSE:-0}" == 1 && -x "$VENV/bin/python" ]]; then
+    echo "== reusing the sanitizer venv $VENV"
+    # shellcheck disable=SC1091
+    . "$VENV/bin/activate"
+else
 echo "== sanitizer build: fresh venv in $VENV"
 rm -rf "$VENV"
 "$PYTHON" -m venv "$VENV"
@@ -35,8 +44,10 @@ GDFAST_SANITIZE=ON python -m pip install --quiet ".[test]" \
     -Cbuild-dir=build/sanitize \
     -Ccmake.build-type=RelWithDebInfo \
     -Ccmake.define.GDFAST_SANITIZE=ON \
-    -Ccmake.define.GDFAST_WERROR=OFF
+    -Ccmake.define.GDFAST_WERROR=OFF \
+    -Ccmake.define.GDFAST_DISPATCH="${GDFAST_SANITIZE_DISPATCH:-ON}"
 echo "== build took $(( $(date +%s) - start )) s"
+fi
 
 # The runtime must come first in the process (python itself is not instrumented).
 CXX_FOR_RUNTIME=${CXX:-g++}
@@ -50,7 +61,13 @@ preload="$LIBASAN"
 [[ -e "$LIBUBSAN" ]] && preload="$preload:$LIBUBSAN"
 
 # Check that the installed module really is the instrumented one.
-core_so=$(cd / && python -c "import importlib.util as u; print(u.find_spec('gdfast._core').origin)")
+# (found on disk: importing gdfast without the preloaded runtime would abort)
+platlib=$(cd / && python -c "import sysconfig; print(sysconfig.get_paths()['platlib'])")
+core_so=$(ls "$platlib"/gdfast/_core*.so 2>/dev/null | head -n 1 || true)
+if [[ -z "$core_so" ]]; then
+    echo "gdfast/_core*.so not found in $platlib" >&2
+    exit 2
+fi
 if ! ldd "$core_so" | grep -q libasan; then
     echo "gdfast._core ($core_so) is not linked against libasan: sanitizer build failed" >&2
     exit 2
@@ -75,7 +92,7 @@ else
     # malformed-buffer tests against the C++ boundary, fuzzing, Ctrl-C/threads/fork.
     # Skipped: the 400 MB memory test (ASan's shadow memory and quarantine make RSS
     # meaningless) and the timing-sensitive Ctrl-C latency bound is kept but the
-    # slower sanitized kernels still poll every ~0.1 s.
+    # slower sanitized kernels still poll every ~0.1 s. test_fuzz runs its "ci" profile.
     selection=(
         tests/test_reliability.py
         tests/test_fuzz.py
@@ -92,7 +109,8 @@ fi
 echo "== pytest under ASan+UBSan: ${selection[*]}"
 status=0
 # --import-mode=importlib (from pyproject) imports the *installed* gdfast, not src/
-python -m pytest -p no:cacheprovider -q "${selection[@]}" || status=$?
+# --capture=sys: a sanitizer report written to fd 2 just before the abort stays visible
+python -m pytest -p no:cacheprovider -q --capture=sys "${selection[@]}" || status=$?
 
 reports=$(find "$LOGDIR" -type f \( -name 'asan*' -o -name 'ubsan*' \) -size +0 2>/dev/null || true)
 if [[ -n "$reports" ]]; then

@@ -420,6 +420,13 @@ def main(argv: list[str] | None = None) -> None:
             "--benchmark-enable --benchmark-only --benchmark-autosave` (reference sizes; "
             "set GDFAST_BENCH_SCALE for a quick run).", ""]
     figures: dict[str, Any] = {}
+    if bw[2] < 1.3 * bw[1]:
+        head += [f"> **Conditions:** 2 threads read only {bw[2] / bw[1]:.2f}× as fast as 1 "
+                 f"({bw[1]:.1f} vs {bw[2]:.1f} GB/s; load average "
+                 f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs): other jobs were "
+                 "using the second core, so the 2-thread figures and the thread-scaling "
+                 "ratios of this run measure contention, not gdfast. Ratios at 1 thread "
+                 "(interleaved A/B) remain comparable.", ""]
     body = machine_section(bw, argv)
     log("gradient pass")
     body += gradient_section(bw, args.repeat, figures)

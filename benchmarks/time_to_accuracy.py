@@ -431,7 +431,7 @@ def plot(res: ProblemResult, out_dir: pathlib.Path) -> pathlib.Path:
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    fig, ax = plt.subplots(figsize=(10, 4.8))
     styles = {"gdfast": "-", "gdfast+scipy": "-.", "scipy": "--", "sklearn": ":"}
     for tr in res.traces:
         if not tr.points:
@@ -451,12 +451,13 @@ def plot(res: ProblemResult, out_dir: pathlib.Path) -> pathlib.Path:
     ax.set_ylabel("(P - P*) / |P*|")
     ax.set_title(f"{res.key}: n={res.n_samples:,}, d={res.n_features:,}")
     ax.set_ylim(1e-7, None)
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(True, which="major", alpha=0.3)
     fig.tight_layout()
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"tta_{res.key}.png"
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    (out_dir / f"tta_{res.key}.json").write_text(json.dumps(dataclasses.asdict(res)))
     plt.close(fig)
     return path
 

@@ -112,6 +112,8 @@ XView<T> make_view(const py::array& X, const py::object& indices, const py::obje
 
 int check_threads(int n_threads) {
     if (n_threads < 1) fail("n_threads must be >= 1");
+    // OpenMP aborts the process when it cannot create threads: refuse absurd counts.
+    if (n_threads > 4096) fail("n_threads must be <= 4096, got " + std::to_string(n_threads));
     return n_threads;
 }
 
@@ -257,6 +259,9 @@ py::list fit_many_impl(const py::array& X, const py::object& indices, const py::
     double* aip = require<double>(avg_intercepts, "avg_intercepts", {K}, true).mutable_data();
     std::int64_t* nap = require<std::int64_t>(n_averaged, "n_averaged", {K}, true).mutable_data();
     if (p.max_iter < 1) fail("max_iter must be >= 1");
+    if (cp == ap) fail("coefs and avg_coefs must be different buffers");
+    for (std::int64_t k = 0; k < K; ++k)
+        if (nap[k] < 0) fail("n_averaged must be >= 0");
     const double* alpha_p = nullptr;
     if (!alphas.is_none()) {
         alpha_p = require<double>(alphas, "alphas", {K}).data();

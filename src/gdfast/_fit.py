@@ -310,7 +310,12 @@ def fit(
         n_avg = check_int(n_avg, "average_init[2]", low=0)
     scores: list[float] = []
     observer = _make_observer(Xm, loss_name, verbose, validation, scores)
-    nt = _n_threads(n_jobs, work=Xm.data.size)
+    work = Xm.data.size
+    if 1 < p.batch_size < n:
+        # Mini-batch threads synchronise twice per batch: only a batch with enough
+        # stored values per thread pays for that (and survives a loaded machine).
+        work = int(p.batch_size * Xm.data.size / max(n, 1))
+    nt = _n_threads(n_jobs, work=work)
     rep = _core.fit(*Xm.parts(), yv, sw, coef, intercept, avg_coef, avg_b, n_avg, p,
                     observer, nt)
     if rep["status"] != int(_core.Status.ok):
@@ -420,9 +425,16 @@ def fit_ovr(
     avg_b = np.zeros(K, dtype=np.float64)
     n_avg = np.zeros(K, dtype=np.int64)
     if average_init is not None:
-        avg_coefs[:] = np.asarray(average_init[0], dtype=Xm.dtype).reshape(K, d)
-        avg_b[:] = np.asarray(average_init[1], dtype=np.float64).reshape(K)
-        n_avg[:] = np.asarray(average_init[2], dtype=np.int64).reshape(K)
+        try:
+            avg_coefs[:] = np.asarray(average_init[0], dtype=Xm.dtype).reshape(K, d)
+            avg_b[:] = np.asarray(average_init[1], dtype=np.float64).reshape(K)
+            n_avg[:] = np.asarray(average_init[2], dtype=np.int64).reshape(K)
+        except (TypeError, ValueError) as exc:
+            msg = f"average_init must be (coefs ({K}, {d}), intercepts ({K},), counts ({K},))"
+            raise ValueError(msg) from exc
+        if not (np.all(np.isfinite(avg_coefs)) and np.all(np.isfinite(avg_b))) or np.any(n_avg < 0):
+            msg = "average_init must be finite with non-negative counts"
+            raise ValueError(msg)
     reps = _core.fit_many(*Xm.parts(), Ya, sw, coefs, intercepts, avg_coefs, avg_b, n_avg, p,
                           alphas, _n_threads(n_jobs, work=K * Xm.data.size))
     results = []

@@ -7,6 +7,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _core
+from ._fit import DivergenceError
 from ._options import CLASSIFICATION_LOSSES, make_loss, penalty_kind
 from ._threads import n_threads as _n_threads
 from ._validation import (
@@ -51,8 +52,8 @@ class _Problem:
         )
         if not finite:
             msg = ("the objective overflowed (non-finite margins or loss): "
-                   "scale X or use smaller coefficients")
-            raise FloatingPointError(msg)
+                   "scale X (e.g. StandardScaler) or use smaller coefficients")
+            raise DivergenceError(msg)
         inv = 1.0 / wsum
         value = loss_sum * inv
         g *= g.dtype.type(inv)
@@ -62,6 +63,10 @@ class _Problem:
         if self.l1:
             value += self.l1 * float(np.abs(w).sum(dtype=np.float64))
             g += g.dtype.type(self.l1) * np.sign(w)
+        if not (np.isfinite(value) and np.all(np.isfinite(g))):
+            msg = ("the gradient overflowed the dtype of X "
+                   f"({self.X.dtype}): scale X (e.g. StandardScaler) or use float64")
+            raise DivergenceError(msg)
         return float(value), g, float(gb_sum * inv)
 
 

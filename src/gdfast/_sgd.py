@@ -88,6 +88,28 @@ def _keep_state_on_error(method: Any) -> Any:
     return wrapper
 
 
+def _check_sparse_structure(X: Any) -> None:
+    """Refuse a malformed compressed sparse matrix before scipy touches it.
+
+    scipy's own products and conversions trust indptr/indices; an out-of-range index
+    there reads out of bounds. ``check_format(full_check=True)`` is O(nnz), vectorized.
+    """
+    if sp.issparse(X) and X.format in ("csr", "csc"):
+        try:
+            X.check_format(full_check=True)
+        except (ValueError, IndexError, TypeError) as exc:
+            msg = f"malformed sparse matrix X: {exc}"
+            raise ValueError(msg) from exc
+
+
+def _validate_data(est: Any, X: Any = "no_validation", y: Any = "no_validation",
+                   **kwargs: Any) -> Any:
+    """scikit-learn's ``validate_data`` after a structural check of sparse X."""
+    if not isinstance(X, str):
+        _check_sparse_structure(X)
+    return validate_data(est, X, y, **kwargs)
+
+
 def _seed(random_state: Any, size: int | None = None) -> Any:
     """Integer seed(s) drawn like scikit-learn does from ``random_state``."""
     rs = check_random_state(random_state)
@@ -158,7 +180,7 @@ class _LinearPredictMixin:
         Returns shape (n_samples,) for two classes, else (n_samples, n_classes).
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        X = _validate_data(self, X, accept_sparse="csr", reset=False)
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
@@ -695,7 +717,7 @@ class SGDClassifier(ClassifierMixin, _LinearPredictMixin, _BaseSGD):
         max_iter: int,
         partial: bool,
     ) -> list[Any]:
-        X, y = validate_data(
+        X, y = _validate_data(
             self,
             X,
             y,
@@ -781,7 +803,7 @@ class SGDClassifier(ClassifierMixin, _LinearPredictMixin, _BaseSGD):
         self : object
         """
         self._more_validate_params()
-        y_checked = validate_data(self, y=y)
+        y_checked = _validate_data(self, y=y)
         check_classification_targets(y_checked)
         classes = np.unique(y_checked)
         results = self._train(
@@ -1033,7 +1055,7 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
         partial: bool,
     ) -> list[Any]:
         first_call = getattr(self, "coef_", None) is None
-        X, y = validate_data(
+        X, y = _validate_data(
             self,
             X,
             y,
@@ -1138,7 +1160,7 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
 
     def _decision_function(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        X = _validate_data(self, X, accept_sparse="csr", reset=False)
         coef = self.coef_
         scores = safe_sparse_dot(X, coef.T, dense_output=True) + self.intercept_
         return np.asarray(scores).ravel()

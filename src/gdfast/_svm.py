@@ -53,6 +53,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import fit as _gd_fit
 from . import fit_ovr as _gd_fit_ovr
 from ._sgd import (
+    _validate_data,
     _keep_state_on_error,
     _LinearPredictMixin,
     _ovr_targets,
@@ -278,7 +279,7 @@ class LinearSVC(ClassifierMixin, _LinearPredictMixin, _BaseLinearSVM):
                 "multi_class='crammer_singer' is not supported by gdfast's LinearSVC; "
                 "use multi_class='ovr' (or sklearn.svm.LinearSVC)."
             )
-        X, y = validate_data(
+        X, y = _validate_data(
             self,
             X,
             y,
@@ -395,7 +396,7 @@ class LinearSVR(RegressorMixin, _BaseLinearSVM):
         """
         if self.epsilon < 0:
             raise ValueError(f"epsilon must be >= 0, got epsilon={self.epsilon!r}.")
-        X, y = validate_data(
+        X, y = _validate_data(
             self,
             X,
             y,
@@ -426,7 +427,7 @@ class LinearSVR(RegressorMixin, _BaseLinearSVM):
     def predict(self, X: Any) -> np.ndarray:
         """Predicted targets ``X @ coef_ + intercept_``, shape (n_samples,)."""
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        X = _validate_data(self, X, accept_sparse="csr", reset=False)
         return np.asarray(
             safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
         ).ravel()

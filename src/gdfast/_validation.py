@@ -25,7 +25,9 @@ import scipy.sparse as sp
 from sklearn.utils import check_array
 
 FLOAT_DTYPES = (np.float64, np.float32)
-_INT64_MAX = int(np.iinfo(np.int64).max)
+# Counts (epochs, batch and block sizes, ...) above 2**62 are never meaningful; the bound
+# leaves the kernels' int64 arithmetic headroom (n + block - 1 must not overflow).
+_INT_LIMIT = 2**62
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,12 @@ class Matrix:
         return np.asarray(csr @ w)
 
 
+def _aligned(a: np.ndarray) -> np.ndarray:
+    """An aligned array: the kernels dereference ``T*`` (an unaligned buffer, e.g. from
+    ``np.frombuffer`` at an odd offset, is undefined behaviour there). Copies only then."""
+    return a if a.flags.aligned else np.array(a, copy=True, order="C")
+
+
 def _canonical(a: np.ndarray) -> np.ndarray:
     """``a`` with numpy's canonical dtype object (a view: nothing is copied).
 
@@ -64,6 +72,7 @@ def _canonical(a: np.ndarray) -> np.ndarray:
     that is *equal* to float64 but not the same object, and the kernels' dtype dispatch
     compares identity.
     """
+    a = _aligned(a)
     canonical = np.dtype(a.dtype.char)
     if a.dtype is canonical or a.dtype != canonical:
         return a
@@ -271,8 +280,8 @@ def check_real(value: Any, name: str, *, low: float | None = None, high: float |
 
 
 def check_int(value: Any, name: str, *, low: int | None = None,
-              high: int | None = _INT64_MAX) -> int:
-    """An int within [low, high] (``high`` defaults to the kernels' int64 limit)."""
+              high: int | None = _INT_LIMIT) -> int:
+    """An int within [low, high] (``high`` defaults to 2**62, see ``_INT_LIMIT``)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         msg = f"{name} must be an int, got {value!r}"
         raise TypeError(msg)

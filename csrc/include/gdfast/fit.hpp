@@ -25,15 +25,23 @@ GDFAST_BEGIN_NAMESPACE
 
 namespace detail {
 /// max_i s_i (||x_i||^2 + [fit_intercept]): bounds the curvature of one sample's loss.
+/// With `weighted` false, max over the rows with s_i > 0 of ||x_i||^2 + [fit_intercept]:
+/// a bound for the weighted *mean* (full batch) that does not change when a row of
+/// weight k is replaced by k copies.
 template <class Rows, class T>
-double max_weighted_sq_norm(const Rows& rows, const T* sw, bool fit_intercept, int n_threads) {
+double max_weighted_sq_norm(const Rows& rows, const T* sw, bool fit_intercept, int n_threads,
+                            bool weighted = true) {
     const std::int64_t n = rows.n_rows;
     const double extra = fit_intercept ? 1.0 : 0.0;
     double best = 0.0;
 #pragma omp parallel for num_threads(n_threads) schedule(static) reduction(max : best)
     for (std::int64_t i = 0; i < n; ++i) {
-        const double s = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
-        const double v = s * (static_cast<double>(rows.sq_norm(i)) + extra);
+        double s = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+        if (!weighted) s = s > 0.0 ? 1.0 : 0.0;
+        // In double even for float32 data: a float32 norm^2 overflows from |x| ~ 1e19.
+        double sq = 0.0;
+        rows.for_each(i, [&sq](std::int64_t, T x) { sq += static_cast<double>(x) * static_cast<double>(x); });
+        const double v = s * (sq + extra);
         if (v > best) best = v;
     }
     return best;
@@ -101,7 +109,8 @@ Status fit(const Rows& rows, const T* y, const T* sw, const FitBuffers<T>& buf,
     if (p.schedule == Schedule::optimal) step.alpha = p.penalty.alpha;
     double curv = 0.0;
     if (full || p.schedule == Schedule::automatic) {
-        curv = p.loss.curvature() * detail::max_weighted_sq_norm(rows, sw, p.fit_intercept, n_threads);
+        curv = p.loss.curvature() * detail::max_weighted_sq_norm(rows, sw, p.fit_intercept, n_threads,
+                                                                  /*weighted=*/!full);
         step.curvature = curv + p.penalty.l2();
         if (!full && p.batch_size > 1) {
             // Mini-batch: the mean over B rows has curvature about c (lambda_max + R^2/B);
@@ -114,6 +123,10 @@ Status fit(const Rows& rows, const T* y, const T* sw, const FitBuffers<T>& buf,
         if (step.curvature <= 0.0) step.curvature = 1.0;
     }
 
+    if (!std::isfinite(step.curvature) || !std::isfinite(curv)) {
+        rep.bad_epoch = 0;  // squared row norms overflow double: no step size exists
+        return Status::non_finite;
+    }
     Status st;
     if (full) {
         double b = *buf.intercept;
@@ -125,7 +138,8 @@ Status fit(const Rows& rows, const T* y, const T* sw, const FitBuffers<T>& buf,
             st = gd_solve(rows, y, sw, buf.coef, b, p, std::max(step.curvature, 1e-12), observer,
                           poller, n_threads, rep);
         else
-            st = lbfgs_solve(rows, y, sw, buf.coef, b, p, observer, poller, n_threads, rep);
+            st = lbfgs_solve(rows, y, sw, buf.coef, b, p, std::max(step.curvature, 1e-300), observer,
+                             poller, n_threads, rep);
         *buf.intercept = b;
         rep.t = p.t_start + static_cast<double>(rep.n_iter);
         rep.intercept = rep.standard_intercept = b;

@@ -42,17 +42,18 @@ struct SmoothEval {
         const PassSums s = fused_pass(rows, y, sw, w, 1.0, b, loss, grad, static_cast<T*>(nullptr), ws, n_threads);
         const double invW = s.weight > 0.0 ? 1.0 / s.weight : 0.0;
         const double l2 = p.penalty.l2();
-        double sq = 0.0;
+        double sq = 0.0, gsum = 0.0;
         for (std::int64_t j = 0; j < d; ++j) {
             const double wj = static_cast<double>(w[j]);
             sq += wj * wj;
             grad[j] = static_cast<T>(static_cast<double>(grad[j]) * invW + l2 * wj);
+            gsum += static_cast<double>(grad[j]);
         }
         Out o;
         o.f = s.loss * invW + 0.5 * l2 * sq;
         o.exact = s.loss_exact * invW + p.penalty.value(w, d);
         o.gb = p.fit_intercept ? s.grad_b * invW : 0.0;
-        o.finite = s.finite && std::isfinite(o.f);
+        o.finite = s.finite && std::isfinite(o.f) && std::isfinite(gsum);
         return o;
     }
 };

@@ -4,7 +4,7 @@
 //    a single read of X), so an iteration whose first step is accepted costs one pass;
 //  * when a line search is needed, the margins are linear in the step,
 //    m(t) = m0 + t (m1 - m0) / t1, so the 1-D search costs O(n) per trial instead of a
-//    pass over X; only the final gradient needs one more pass (X^T r, no dot products).
+//    pass over X; only the accepted point needs one more pass.
 #pragma once
 
 #include <algorithm>
@@ -57,8 +57,8 @@ void line_eval(const T* y, const T* sw, const double* m0, const double* q, doubl
 
 template <class Rows, class T = typename Rows::value_type>
 Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
-                   T* w, double& b, const FitParams& p, EpochObserver<T> observer,
-                   Poller& poller, int n_threads, FitReport& rep) {
+                   T* w, double& b, const FitParams& p, double lipschitz,
+                   EpochObserver<T> observer, Poller& poller, int n_threads, FitReport& rep) {
     const std::int64_t n = rows.n_rows, d = rows.n_cols;
     const bool fi = p.fit_intercept;
     const std::int64_t dim = d + (fi ? 1 : 0);
@@ -94,17 +94,19 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
                                       m_in != nullptr ? static_cast<double*>(nullptr) : m, ws, n_threads, m_in);
         W = s.weight;
         const double inv = 1.0 / s.weight;
-        double sq = 0.0;
+        double sq = 0.0, gsum = 0.0;
         for (std::int64_t j = 0; j < d; ++j) {
             const double xj = xv[static_cast<std::size_t>(j)];
             sq += xj * xj;
             gv[static_cast<std::size_t>(j)] = static_cast<double>(gt[static_cast<std::size_t>(j)]) * inv + l2 * xj;
+            gsum += gv[static_cast<std::size_t>(j)];
         }
         if (fi) gv[du - 1] = s.grad_b * inv;
         Eval e;
         e.f = s.loss * inv + 0.5 * l2 * sq;
         e.exact = s.loss_exact * inv + p.penalty.value(xv.data(), d);
-        e.finite = s.finite && std::isfinite(e.f);
+        // (a float32 gradient can overflow where the double loss sum does not)
+        e.finite = s.finite && std::isfinite(e.f) && std::isfinite(gsum);
         return e;
     };
     auto dotv = [](const std::vector<double>& a, const std::vector<double>& c) {
@@ -134,7 +136,10 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
             const int last = (head - 1 + kMem) % kMem;
             gamma = dotv(S[last], Y[last]) / dotv(Y[last], Y[last]);
         } else {
-            gamma = 1.0 / std::max(1.0, std::sqrt(dotv(g, g)));
+            // No curvature pairs yet: the step 1/L of the curvature bound (scale-aware,
+            // e.g. for data of magnitude 1e20).
+            gamma = lipschitz > 0.0 && std::isfinite(lipschitz) ? 1.0 / lipschitz
+                                                                : 1.0 / std::max(1.0, std::sqrt(dotv(g, g)));
         }
         for (std::size_t j = 0; j < du; ++j) dir[j] *= gamma;
         for (int k = hist - 1; k >= 0; --k) {
@@ -232,7 +237,9 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
             t = lo;
             if (!(t > 0.0)) {  // no decrease along dir
                 if (hist == 0) {
-                    rep.converged = true;
+                    // Even steepest descent found no decrease: optimal to machine
+                    // precision (converged) unless the gradient is far from zero.
+                    rep.converged = std::sqrt(dotv(g, g)) <= 1e-8 * std::max(1.0, gnorm0) || iter > 1;
                     rep.n_iter = iter - 1;
                     break;
                 }
@@ -241,15 +248,32 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
                 continue;
             }
             for (std::size_t j = 0; j < du; ++j) x1[j] = x[j] + t * dir[j];
-            for (std::int64_t i = 0; i < n; ++i) {
-                const auto ii = static_cast<std::size_t>(i);
-                m1[ii] = m0[ii] + t * q[ii];
+            // Value, gradient and fresh margins at the accepted point: one fused pass.
+            // (Margins are recomputed from the coefficients as stored in X's dtype, so
+            // no rounding drift accumulates across iterations, e.g. in float32.)
+            trial = evaluate(x1, g1, m1.data(), nullptr);
+            // The 1-D model works on margins rounded to X's dtype; if the real point does
+            // not decrease the objective (float32 near the optimum), backtrack on real
+            // evaluations instead.
+            for (int bt = 0; bt < 30 && trial.finite && trial.f > cur.f; ++bt) {
+                t *= 0.5;
+                for (std::size_t j = 0; j < du; ++j) x1[j] = x[j] + t * dir[j];
+                trial = evaluate(x1, g1, m1.data(), nullptr);
             }
-            // Gradient at the accepted point from its margins: one pass, no dot products.
-            trial = evaluate(x1, g1, nullptr, m1.data());
             if (!trial.finite) {
                 rep.bad_epoch = iter;
                 return Status::non_finite;
+            }
+            if (trial.f > cur.f) {  // no decrease at this precision: as "no decrease along dir"
+                evaluate(x, g, m0.data(), nullptr);  // restore margins/gradient of x
+                if (hist == 0) {
+                    rep.converged = true;
+                    rep.n_iter = iter - 1;
+                    break;
+                }
+                hist = 0;
+                --iter;
+                continue;
             }
         }
         // Update the memory with s = x1 - x, y = g1 - g.

@@ -71,14 +71,15 @@ void shuffle_order(std::vector<Index>& order, std::int64_t n, std::int64_t block
         fisher_yates(order.data(), n);
         return;
     }
-    const std::int64_t n_blocks = (n + block - 1) / block;
+    // (written without n + block - 1, which overflows for block near INT64_MAX)
+    const std::int64_t n_blocks = n / block + (n % block != 0 ? 1 : 0);
     block_ids.resize(static_cast<std::size_t>(n_blocks));
     for (std::int64_t k = 0; k < n_blocks; ++k) block_ids[static_cast<std::size_t>(k)] = k;
     fisher_yates(block_ids.data(), n_blocks);
     std::int64_t pos = 0;
     for (std::int64_t k = 0; k < n_blocks; ++k) {
         const std::int64_t start = block_ids[static_cast<std::size_t>(k)] * block;
-        const std::int64_t len = (start + block <= n) ? block : n - start;
+        const std::int64_t len = (block <= n - start) ? block : n - start;
         for (std::int64_t r = 0; r < len; ++r)
             order[static_cast<std::size_t>(pos + r)] = static_cast<Index>(start + r);
         fisher_yates(order.data() + pos, len);
