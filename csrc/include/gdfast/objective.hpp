@@ -51,9 +51,10 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
         if (g != nullptr)
             for (std::int64_t j = 0; j < d; ++j) g[j] = T(0);
         PassSums s;
-        for (std::int64_t i = i0; i < i1; ++i) {
+        // One row given its dot product x_i.v: accumulates the sums, returns s_i dL/dp.
+        auto visit = [&](std::int64_t i, T xv) -> T {
             const double p = margins_in != nullptr ? static_cast<double>(margins_in[i])
-                                                   : scale * static_cast<double>(rows.dot(i, v)) + b;
+                                                   : scale * static_cast<double>(xv) + b;
             const double wi = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
             double dl;
             const double l = loss.eval(static_cast<double>(y[i]), p, dl);
@@ -66,7 +67,27 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
             s.weight += wi;
             if (!std::isfinite(p) || !std::isfinite(l)) s.finite = false;
             if (margins != nullptr) margins[i] = static_cast<M>(p);
-            if (g != nullptr && dl != 0.0) rows.axpy(i, static_cast<T>(wi * dl), g);
+            return static_cast<T>(wi * dl);
+        };
+        std::int64_t i = i0;
+        if constexpr (!Rows::is_sparse) {
+            // Dense: four rows at a time -- four independent dot chains share the loads
+            // of v, and g is read and written once for four rows.
+            const std::int64_t d4 = rows.n_cols;
+            for (; i + 4 <= i1; i += 4) {
+                const T *r0 = rows.row(i), *r1 = rows.row(i + 1), *r2 = rows.row(i + 2),
+                        *r3 = rows.row(i + 3);
+                T xv[4] = {T(0), T(0), T(0), T(0)};
+                if (margins_in == nullptr) simd::dot4(r0, r1, r2, r3, v, d4, xv);
+                T a[4];
+                for (int k = 0; k < 4; ++k) a[k] = visit(i + k, xv[k]);
+                if (g != nullptr && (a[0] != T(0) || a[1] != T(0) || a[2] != T(0) || a[3] != T(0)))
+                    simd::axpy4(a, r0, r1, r2, r3, g, d4);
+            }
+        }
+        for (; i < i1; ++i) {
+            const T a = visit(i, margins_in == nullptr ? rows.dot(i, v) : T(0));
+            if (g != nullptr && a != T(0)) rows.axpy(i, a, g);
         }
         if (!smoothing) s.loss_exact = s.loss;
         sums[k] = s;

@@ -51,6 +51,27 @@ inline void axpy_portable(T a, const T* GDFAST_RESTRICT x, T* GDFAST_RESTRICT y,
     for (std::int64_t j = 0; j < n; ++j) y[j] += a * x[j];
 }
 
+
+/// Four rows at once: out[k] = x_k . w. Each row keeps its own accumulation order
+/// (fixed for a given ISA), and w is loaded once for the four rows.
+template <class T>
+inline void dot4_portable(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,
+                          const T* GDFAST_RESTRICT x2, const T* GDFAST_RESTRICT x3,
+                          const T* GDFAST_RESTRICT w, std::int64_t n, T* out) noexcept {
+    out[0] = dot_portable(x0, w, n);
+    out[1] = dot_portable(x1, w, n);
+    out[2] = dot_portable(x2, w, n);
+    out[3] = dot_portable(x3, w, n);
+}
+/// y += a[0] x0 + a[1] x1 + a[2] x2 + a[3] x3 (y loaded and stored once per element).
+template <class T>
+inline void axpy4_portable(const T* a, const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,
+                           const T* GDFAST_RESTRICT x2, const T* GDFAST_RESTRICT x3,
+                           T* GDFAST_RESTRICT y, std::int64_t n) noexcept {
+    const T a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+    for (std::int64_t j = 0; j < n; ++j) y[j] += ((a0 * x0[j] + a1 * x1[j]) + (a2 * x2[j] + a3 * x3[j]));
+}
+
 #if defined(GDFAST_SIMD_AVX512)
 // ---------------------------------------------------------------- AVX-512
 inline double dot(const double* GDFAST_RESTRICT x, const double* GDFAST_RESTRICT w,
@@ -125,6 +146,66 @@ inline void axpy(float a, const float* GDFAST_RESTRICT x, float* GDFAST_RESTRICT
                                                         _mm512_maskz_loadu_ps(m, y + j)));
     }
 }
+
+#define GDFAST_DEF_DOT4_AVX512(T, VEC, W, SET0, LOAD, MLOAD, FMA, REDUCE, MASKT)                 \
+    inline void dot4(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,                  \
+                     const T* GDFAST_RESTRICT x2, const T* GDFAST_RESTRICT x3,                  \
+                     const T* GDFAST_RESTRICT w, std::int64_t n, T* out) noexcept {             \
+        VEC a0 = SET0(), a1 = SET0(), a2 = SET0(), a3 = SET0();                                 \
+        std::int64_t j = 0;                                                                     \
+        for (; j + W <= n; j += W) {                                                            \
+            const VEC wv = LOAD(w + j);                                                         \
+            a0 = FMA(LOAD(x0 + j), wv, a0);                                                     \
+            a1 = FMA(LOAD(x1 + j), wv, a1);                                                     \
+            a2 = FMA(LOAD(x2 + j), wv, a2);                                                     \
+            a3 = FMA(LOAD(x3 + j), wv, a3);                                                     \
+        }                                                                                       \
+        if (j < n) {                                                                            \
+            const MASKT m = static_cast<MASKT>((1u << (n - j)) - 1u);                           \
+            const VEC wv = MLOAD(m, w + j);                                                     \
+            a0 = FMA(MLOAD(m, x0 + j), wv, a0);                                                 \
+            a1 = FMA(MLOAD(m, x1 + j), wv, a1);                                                 \
+            a2 = FMA(MLOAD(m, x2 + j), wv, a2);                                                 \
+            a3 = FMA(MLOAD(m, x3 + j), wv, a3);                                                 \
+        }                                                                                       \
+        out[0] = REDUCE(a0);                                                                    \
+        out[1] = REDUCE(a1);                                                                    \
+        out[2] = REDUCE(a2);                                                                    \
+        out[3] = REDUCE(a3);                                                                    \
+    }
+GDFAST_DEF_DOT4_AVX512(double, __m512d, 8, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_maskz_loadu_pd,
+                       _mm512_fmadd_pd, _mm512_reduce_add_pd, __mmask8)
+GDFAST_DEF_DOT4_AVX512(float, __m512, 16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_maskz_loadu_ps,
+                       _mm512_fmadd_ps, _mm512_reduce_add_ps, __mmask16)
+#undef GDFAST_DEF_DOT4_AVX512
+
+#define GDFAST_DEF_AXPY4_AVX512(T, VEC, W, SET1, LOAD, MLOAD, STORE, MSTORE, FMA, MUL, ADD, MASKT) \
+    inline void axpy4(const T* a, const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,     \
+                      const T* GDFAST_RESTRICT x2, const T* GDFAST_RESTRICT x3,                 \
+                      T* GDFAST_RESTRICT y, std::int64_t n) noexcept {                          \
+        const VEC c0 = SET1(a[0]), c1 = SET1(a[1]), c2 = SET1(a[2]), c3 = SET1(a[3]);           \
+        std::int64_t j = 0;                                                                     \
+        for (; j + W <= n; j += W) {                                                            \
+            VEC s = FMA(c0, LOAD(x0 + j), LOAD(y + j));                                         \
+            VEC t = FMA(c2, LOAD(x2 + j), MUL(c3, LOAD(x3 + j)));                               \
+            s = FMA(c1, LOAD(x1 + j), s);                                                       \
+            STORE(y + j, ADD(s, t));                                                            \
+        }                                                                                       \
+        if (j < n) {                                                                            \
+            const MASKT m = static_cast<MASKT>((1u << (n - j)) - 1u);                           \
+            VEC s = FMA(c0, MLOAD(m, x0 + j), MLOAD(m, y + j));                                 \
+            VEC t = FMA(c2, MLOAD(m, x2 + j), MUL(c3, MLOAD(m, x3 + j)));                       \
+            s = FMA(c1, MLOAD(m, x1 + j), s);                                                   \
+            MSTORE(y + j, m, ADD(s, t));                                                        \
+        }                                                                                       \
+    }
+GDFAST_DEF_AXPY4_AVX512(double, __m512d, 8, _mm512_set1_pd, _mm512_loadu_pd, _mm512_maskz_loadu_pd,
+                        _mm512_storeu_pd, _mm512_mask_storeu_pd, _mm512_fmadd_pd, _mm512_mul_pd,
+                        _mm512_add_pd, __mmask8)
+GDFAST_DEF_AXPY4_AVX512(float, __m512, 16, _mm512_set1_ps, _mm512_loadu_ps, _mm512_maskz_loadu_ps,
+                        _mm512_storeu_ps, _mm512_mask_storeu_ps, _mm512_fmadd_ps, _mm512_mul_ps,
+                        _mm512_add_ps, __mmask16)
+#undef GDFAST_DEF_AXPY4_AVX512
 #elif defined(GDFAST_SIMD_AVX2)
 // ---------------------------------------------------------------- AVX2 + FMA
 inline double hsum(__m256d v) noexcept {
@@ -187,6 +268,21 @@ inline void axpy(float a, const float* GDFAST_RESTRICT x, float* GDFAST_RESTRICT
         _mm256_storeu_ps(y + j, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + j), _mm256_loadu_ps(y + j)));
     for (; j < n; ++j) y[j] += a * x[j];
 }
+
+template <class T>
+inline void dot4(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1, const T* GDFAST_RESTRICT x2,
+                 const T* GDFAST_RESTRICT x3, const T* GDFAST_RESTRICT w, std::int64_t n, T* out) noexcept {
+    out[0] = dot(x0, w, n);
+    out[1] = dot(x1, w, n);
+    out[2] = dot(x2, w, n);
+    out[3] = dot(x3, w, n);
+}
+template <class T>
+inline void axpy4(const T* a, const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,
+                  const T* GDFAST_RESTRICT x2, const T* GDFAST_RESTRICT x3, T* GDFAST_RESTRICT y,
+                  std::int64_t n) noexcept {
+    axpy4_portable(a, x0, x1, x2, x3, y, n);
+}
 #else
 template <class T>
 inline T dot(const T* GDFAST_RESTRICT x, const T* GDFAST_RESTRICT w, std::int64_t n) noexcept {
@@ -195,6 +291,21 @@ inline T dot(const T* GDFAST_RESTRICT x, const T* GDFAST_RESTRICT w, std::int64_
 template <class T>
 inline void axpy(T a, const T* GDFAST_RESTRICT x, T* GDFAST_RESTRICT y, std::int64_t n) noexcept {
     axpy_portable(a, x, y, n);
+}
+
+template <class T>
+inline void dot4(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1, const T* GDFAST_RESTRICT x2,
+                 const T* GDFAST_RESTRICT x3, const T* GDFAST_RESTRICT w, std::int64_t n, T* out) noexcept {
+    out[0] = dot(x0, w, n);
+    out[1] = dot(x1, w, n);
+    out[2] = dot(x2, w, n);
+    out[3] = dot(x3, w, n);
+}
+template <class T>
+inline void axpy4(const T* a, const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,
+                  const T* GDFAST_RESTRICT x2, const T* GDFAST_RESTRICT x3, T* GDFAST_RESTRICT y,
+                  std::int64_t n) noexcept {
+    axpy4_portable(a, x0, x1, x2, x3, y, n);
 }
 #endif
 
