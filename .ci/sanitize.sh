@@ -103,7 +103,10 @@ else
     )
     [[ -e tests/test_core.py ]] && selection+=(tests/test_core.py)
     [[ -e tests/test_threads.py ]] && selection+=(tests/test_threads.py)
-    selection+=(-k "not test_fit_adds_no_copy_of_X")
+    # Also skipped: the real-SIGINT subprocess tests (test_ctrl_c_interrupts_fit): under
+    # the preloaded ASan runtime the interrupted child does not report within their 10 s
+    # bound, while the same interrupt in-process works; the normal CI run covers them.
+    selection+=(-k "not test_fit_adds_no_copy_of_X and not test_ctrl_c_interrupts_fit")
 fi
 
 echo "== pytest under ASan+UBSan: ${selection[*]}"

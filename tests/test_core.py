@@ -61,7 +61,7 @@ def test_isa_variants_agree(dtype: type, d: int) -> None:
     ref_val, ref_g = results["portable"]
     rtol = 1e-12 if dtype == np.float64 else 2e-5
     for isa, (val, g) in results.items():
-        assert val == pytest.approx(ref_val, rel=rtol), isa
+        assert val == pytest.approx(ref_val, rel=float(rtol)), isa
         np.testing.assert_allclose(g, ref_g, rtol=rtol * 10, atol=rtol * np.abs(ref_g).max(), err_msg=isa)
 
 

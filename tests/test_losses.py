@@ -130,9 +130,9 @@ def test_edge_points(ref, dtype, loss, y, p, eps, value, deriv):
     assert eps == 0.1 or rounded(np.float32, eps) == [eps]
     rtol = 1e-13 if dtype == np.float64 else 2e-6
     v, g, gw = at_point(loss, y, p, epsilon=eps, dtype=dtype)
-    assert v == pytest.approx(value, rel=rtol, abs=0)
-    assert g == pytest.approx(deriv, rel=rtol, abs=0)
-    assert gw == pytest.approx(deriv * p, rel=rtol, abs=0)
+    assert v == pytest.approx(value, rel=float(rtol), abs=0)
+    assert g == pytest.approx(deriv, rel=float(rtol), abs=0)
+    assert gw == pytest.approx(deriv * p, rel=float(rtol), abs=0)
 
 
 # log loss at large |z|: accuracy matters in both tails
@@ -156,9 +156,9 @@ def test_log_loss_tails(ref, dtype, z, y):
         rtol, tiny = 1e-12, 1e-300
     else:
         rtol, tiny = 2e-6, 1e-37  # below float32's smallest normal: underflow allowed
-    assert v == pytest.approx(want_v, rel=rtol, abs=tiny)
-    assert g == pytest.approx(want_g, rel=rtol, abs=tiny)
-    assert gw == pytest.approx(want_g * p, rel=rtol, abs=tiny)
+    assert v == pytest.approx(want_v, rel=float(rtol), abs=float(tiny))
+    assert g == pytest.approx(want_g, rel=float(rtol), abs=float(tiny))
+    assert gw == pytest.approx(want_g * p, rel=float(rtol), abs=float(tiny))
     assert v >= 0.0
     assert 0.0 <= -g * y <= 1.0
 
@@ -202,7 +202,7 @@ epsilons = st.floats(min_value=0.0, max_value=10.0, allow_nan=False)
 
 def _check_random_point(ref, loss, y, p, eps, dtype):
     y, p, eps = rounded(dtype, y, p, eps)
-    u = np.finfo(dtype).eps
+    u = float(np.finfo(dtype).eps)
     scale = abs(y) + abs(p) + eps + 1.0
     if dtype == np.float32:
         # the kernel works in float32: stay clear of kinks its rounding could cross
@@ -219,9 +219,9 @@ def _check_random_point(ref, loss, y, p, eps, dtype):
         rtol = 8 * u
         atol_v = 8 * u * scale * (1.0 + abs(want_g))
         atol_g = 8 * u * scale
-    assert v == pytest.approx(want_v, rel=rtol, abs=atol_v)
-    assert g == pytest.approx(want_g, rel=rtol, abs=atol_g)
-    assert gw == pytest.approx(want_g * p, rel=rtol, abs=atol_g * max(1.0, abs(p)))
+    assert v == pytest.approx(want_v, rel=float(rtol), abs=float(atol_v))
+    assert g == pytest.approx(want_g, rel=float(rtol), abs=float(atol_g))
+    assert gw == pytest.approx(want_g * p, rel=float(rtol), abs=atol_g * max(1.0, abs(p)))
 
 
 @DTYPES
@@ -264,8 +264,8 @@ def test_vectorised_matches_pointwise(ref, loss, data):
     L = ref.loss_value(loss, y, p, eps)
     dL = ref.loss_derivative(loss, y, p, eps)
     scale = float(np.sum(np.abs(L))) / n + 1e-300
-    assert value == pytest.approx(L.mean(), rel=1e-12, abs=1e-12 * scale)
+    assert value == pytest.approx(L.mean(), rel=1e-12, abs=float(1e-12 * scale))
     gscale = float(np.abs(dL).mean()) + 1e-300
-    assert grad_b == pytest.approx(dL.mean(), rel=1e-12, abs=1e-12 * gscale)
+    assert grad_b == pytest.approx(dL.mean(), rel=1e-12, abs=float(1e-12 * gscale))
     assert float(grad_coef[0]) == pytest.approx(
         (dL * p).mean(), rel=1e-12, abs=1e-12 * float(np.abs(dL * p).mean() + 1e-300))

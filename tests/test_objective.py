@@ -122,9 +122,9 @@ def test_value_and_gradient_vs_numpy(ref, dtype, loss, penalty, fmt):
         epsilon=EPS, sample_weight=sw)
     rtol = 1e-12 if dtype == np.float64 else 2e-5
     gscale = float(np.abs(want_g).max()) + abs(want_b)
-    assert value == pytest.approx(want_v, rel=rtol)
+    assert value == pytest.approx(want_v, rel=float(rtol))
     np.testing.assert_allclose(grad, want_g, rtol=rtol, atol=rtol * gscale)
-    assert grad_b == pytest.approx(want_b, rel=rtol, abs=rtol * gscale)
+    assert grad_b == pytest.approx(want_b, rel=float(rtol), abs=float(rtol * gscale))
 
 
 @pytest.mark.parametrize("loss", LOSSES)
@@ -151,9 +151,9 @@ def test_weight_two_equals_duplicated_row(ref, dtype, loss, fmt):
         v2, g2, b2 = _call(ref.as_format(Xd, fmt), yd, w, b, loss, penalty)
         rtol = 1e-13 if dtype == np.float64 else 1e-5
         scale = float(np.abs(g2).max()) + abs(b2)
-        assert v1 == pytest.approx(v2, rel=rtol)
+        assert v1 == pytest.approx(v2, rel=float(rtol))
         np.testing.assert_allclose(g1, g2, rtol=rtol, atol=rtol * scale)
-        assert b1 == pytest.approx(b2, rel=rtol, abs=rtol * scale)
+        assert b1 == pytest.approx(b2, rel=float(rtol), abs=float(rtol * scale))
 
 
 def test_zero_weight_row_is_ignored(ref):
@@ -177,9 +177,9 @@ def test_dense_and_csr_agree(ref, dtype, loss):
         v1, g1, b1 = _call(ref.as_format(X, fmt), y, w, b, loss, "elasticnet",
                            sample_weight=sw)
         assert g1.dtype == dtype
-        assert v1 == pytest.approx(v0, rel=rtol)
+        assert v1 == pytest.approx(v0, rel=float(rtol))
         np.testing.assert_allclose(g1, g0, rtol=rtol, atol=rtol * np.abs(g0).max())
-        assert b1 == pytest.approx(b0, rel=rtol, abs=rtol * np.abs(g0).max())
+        assert b1 == pytest.approx(b0, rel=float(rtol), abs=float(rtol * np.abs(g0).max()))
 
 
 @pytest.mark.parametrize("loss", ["squared", "hinge", "log"])
@@ -227,7 +227,7 @@ def test_objective_bitwise_independent_of_n_jobs(ref, large_problem, dtype, loss
         Xf, yd, wd, 0.25, loss=loss, penalty="elasticnet", alpha=ALPHA, l1_ratio=L1_RATIO,
         epsilon=EPS, sample_weight=swd)
     rtol = 1e-10 if dtype == np.float64 else 1e-4
-    assert v1 == pytest.approx(want_v, rel=rtol)
+    assert v1 == pytest.approx(want_v, rel=float(rtol))
     np.testing.assert_allclose(g1, want_g, rtol=rtol, atol=rtol * np.abs(want_g).max())
 
 

@@ -230,7 +230,7 @@ def test_classification_decreases_objective_and_beats_trivial(ref, classificatio
     assert value < 0.8 * trivial <= 0.8 * start
     hist = res.objective_history
     assert hist[0] < start
-    assert hist[-1] == pytest.approx(value, rel=1e-4 if X.dtype == np.float32 else 1e-9)
+    assert hist[-1] == pytest.approx(value, rel=float(1e-4 if X.dtype == np.float32 else 1e-9))
     if batch_size == "full":
         if loss == "hinge":
             # non-smooth: the solver smooths the kink and tightens it (continuation), so
@@ -292,7 +292,7 @@ def test_dense_and_csr_same_result(ref, dtype, batch_size, loss, penalty):
         assert res.coef.dtype == dtype
         scale = np.abs(dense.coef).max()
         np.testing.assert_allclose(res.coef, dense.coef, rtol=rtol, atol=rtol * scale)
-        assert res.intercept == pytest.approx(dense.intercept, rel=rtol, abs=rtol * scale)
+        assert res.intercept == pytest.approx(dense.intercept, rel=float(rtol), abs=float(rtol * scale))
         if batch_size != "full" or dtype == np.float64:
             assert res.n_iter == dense.n_iter
 
@@ -310,7 +310,7 @@ def test_float32_and_float64_agree(ref, batch_size, loss):
     assert r32.coef.dtype == np.float32 and r64.coef.dtype == np.float64
     scale = np.abs(r64.coef).max()
     np.testing.assert_allclose(r32.coef, r64.coef, rtol=1e-4, atol=1e-4 * scale)
-    assert r32.intercept == pytest.approx(r64.intercept, rel=1e-4, abs=1e-4 * scale)
+    assert r32.intercept == pytest.approx(r64.intercept, rel=1e-4, abs=float(1e-4 * scale))
     del p64
 
 

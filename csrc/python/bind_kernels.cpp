@@ -19,6 +19,8 @@ const KernelTable& active_table();
 
 namespace {
 
+constexpr int kNpyAligned = 0x0100;  // NPY_ARRAY_ALIGNED: the kernels assume natural alignment
+
 [[noreturn]] void fail(const std::string& msg) { throw std::invalid_argument(msg); }
 [[noreturn]] void fail_type(const std::string& msg) { throw py::type_error(msg); }
 
@@ -40,6 +42,7 @@ py::array_t<T> require(const py::object& obj, const char* name, std::vector<py::
             fail(std::string(name) + " has shape[" + std::to_string(k) + "] = " +
                  std::to_string(a.shape(static_cast<py::ssize_t>(k))) + "; expected " + std::to_string(shape[k]));
     if (!(a.flags() & py::array::c_style)) fail(std::string(name) + " must be C-contiguous");
+    if (!(a.flags() & kNpyAligned)) fail(std::string(name) + " must be aligned (a misaligned view; copy it)");
     if (writeable && !a.writeable()) fail(std::string(name) + " must be writeable");
     return py::reinterpret_borrow<py::array_t<T>>(a);
 }
@@ -74,6 +77,8 @@ XView<T> make_view(const py::array& X, const py::object& indices, const py::obje
     if (ind.ndim() != 1 || ptr.ndim() != 1) fail("X.indices and X.indptr must be 1-D");
     if (!(ind.flags() & py::array::c_style) || !(ptr.flags() & py::array::c_style))
         fail("X.indices and X.indptr must be C-contiguous");
+    if (!(ind.flags() & kNpyAligned) || !(ptr.flags() & kNpyAligned))
+        fail("X.indices and X.indptr must be aligned");
     if (n_cols < 0) fail("n_cols must be >= 0");
     const std::int64_t n_rows = ptr.shape(0) - 1;
     if (n_rows < 0) fail("X.indptr must have n_rows + 1 >= 1 entries");
