@@ -961,12 +961,6 @@ def _est_bad_params():
     for name in EST_NAMES:
         for case in EST_BAD:
             marks = []
-            if case[0] == "X-str":
-                marks.append(pytest.mark.xfail(strict=True, reason=(
-                    "BUG-8: the estimators parse string arrays as numbers (validate_data with "
-                    "dtype=[float64, float32]); gdfast.fit refuses them")))
-            if case[0] == "X-sparse-malformed" and name.startswith("Linear"):
-                continue  # crashes today: see test_svm_malformed_sparse_does_not_crash
             out.append(pytest.param(name, case, id=f"{name}-{case[0]}", marks=marks))
     return out
 

@@ -107,6 +107,13 @@ def _validate_data(est: Any, X: Any = "no_validation", y: Any = "no_validation",
     """scikit-learn's ``validate_data`` after a structural check of sparse X."""
     if not isinstance(X, str):
         _check_sparse_structure(X)
+        if not sp.issparse(X) and not hasattr(X, "iloc"):
+            kind = np.asarray(X).dtype.kind if not isinstance(X, np.ndarray) else X.dtype.kind
+            if kind in "USV":
+                # scikit-learn would parse "1.5" as a number; gdfast refuses text input
+                # (as gdfast.fit does): convert explicitly if that is what you mean.
+                msg = f"X has dtype {np.asarray(X).dtype}: strings/bytes are not numeric input"
+                raise ValueError(msg)
     return validate_data(est, X, y, **kwargs)
 
 
