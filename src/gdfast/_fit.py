@@ -22,6 +22,7 @@ from ._validation import (
     check_sample_weight,
     check_vector,
     check_X,
+    non_finite_input,
     normalized_weights,
 )
 
@@ -282,7 +283,7 @@ def fit(
     DivergenceError
         The weights became non-finite; the message names the epoch.
     """
-    Xm = check_X(X)
+    Xm = check_X(X, finite=False)  # the kernels detect NaN/inf in X (no extra pass)
     n, d = Xm.shape
     yv = check_vector(y, n, Xm.dtype, "y")
     loss_name = loss
@@ -318,12 +319,16 @@ def fit(
     nt = _n_threads(n_jobs, work=work)
     rep = _core.fit(*Xm.parts(), yv, sw, coef, intercept, avg_coef, avg_b, n_avg, p,
                     observer, nt)
-    if rep["status"] != int(_core.Status.ok):
-        raise DivergenceError(_divergence_message(rep["bad_epoch"], eta0, learning_rate))
     averaged = rep["n_averaged"] > 0
     out_coef = avg_coef if averaged else coef
-    if not (np.all(np.isfinite(out_coef)) and np.isfinite(rep["intercept"])):
-        raise DivergenceError(_divergence_message(rep["n_iter"], eta0, learning_rate))
+    if rep["status"] != int(_core.Status.ok) or not (
+        np.all(np.isfinite(out_coef)) and np.isfinite(rep["intercept"])
+    ):
+        bad_input = non_finite_input(Xm)
+        if bad_input is not None:
+            raise ValueError(bad_input)
+        epoch = rep["bad_epoch"] if rep["status"] != int(_core.Status.ok) else rep["n_iter"]
+        raise DivergenceError(_divergence_message(epoch, eta0, learning_rate))
     return FitResult(
         coef=out_coef,
         intercept=float(rep["intercept"]),
@@ -363,7 +368,7 @@ def fit_ovr(
         if params.pop(unsupported, None):
             msg = f"fit_ovr does not support {unsupported}"
             raise ValueError(msg)
-    Xm = check_X(X)
+    Xm = check_X(X, finite=False)
     n, d = Xm.shape
     Ya = np.asarray(Y)
     if Ya.ndim != 2 or Ya.shape[1] != n:
@@ -439,7 +444,10 @@ def fit_ovr(
                           alphas, _n_threads(n_jobs, work=K * Xm.data.size))
     results = []
     for k, rep in enumerate(reps):
-        if rep["status"] != int(_core.Status.ok):
+        if rep["status"] != int(_core.Status.ok) or not np.all(np.isfinite(coefs[k])):
+            bad_input = non_finite_input(Xm)
+            if bad_input is not None:
+                raise ValueError(bad_input)
             raise DivergenceError(
                 f"class {k}: " + _divergence_message(rep["bad_epoch"], defaults["eta0"],
                                                      defaults["learning_rate"])

@@ -17,6 +17,7 @@ from ._validation import (
     check_sample_weight,
     check_vector,
     check_X,
+    non_finite_input,
 )
 
 __all__ = ["objective", "scipy_objective"]
@@ -27,7 +28,7 @@ class _Problem:
 
     def __init__(self, X: Any, y: Any, *, loss: str, penalty: Any, alpha: Any, l1_ratio: Any,
                  epsilon: Any, sample_weight: Any, n_jobs: Any) -> None:
-        self.X: Matrix = check_X(X)
+        self.X: Matrix = check_X(X, finite=False)  # the fused pass reports NaN/inf
         n = self.X.shape[0]
         self.y = check_vector(y, n, self.X.dtype, "y")
         if loss in CLASSIFICATION_LOSSES:
@@ -51,6 +52,9 @@ class _Problem:
             *self.X.parts(), self.y, self.sw, w, b, self.loss, g, None, self.nt
         )
         if not finite:
+            bad_input = non_finite_input(self.X)
+            if bad_input is not None:
+                raise ValueError(bad_input)
             msg = ("the objective overflowed (non-finite margins or loss): "
                    "scale X (e.g. StandardScaler) or use smaller coefficients")
             raise DivergenceError(msg)
@@ -64,6 +68,9 @@ class _Problem:
             value += self.l1 * float(np.abs(w).sum(dtype=np.float64))
             g += g.dtype.type(self.l1) * np.sign(w)
         if not (np.isfinite(value) and np.all(np.isfinite(g))):
+            bad_input = non_finite_input(self.X)
+            if bad_input is not None:
+                raise ValueError(bad_input)
             msg = ("the gradient overflowed the dtype of X "
                    f"({self.X.dtype}): scale X (e.g. StandardScaler) or use float64")
             raise DivergenceError(msg)

@@ -159,8 +159,13 @@ def _refuse_non_numeric(X: Any, name: str) -> None:
                 raise ValueError(msg)
 
 
-def check_X(X: Any, *, name: str = "X", dtype: Any = None) -> Matrix:
-    """Validate X (see module docstring). ``dtype`` forces float32/float64 (predict)."""
+def check_X(X: Any, *, name: str = "X", dtype: Any = None, finite: bool = True) -> Matrix:
+    """Validate X (see module docstring). ``dtype`` forces float32/float64 (predict).
+
+    ``finite=False`` skips the scan for NaN/inf: for callers whose kernel pass detects
+    non-finite values itself (then :func:`non_finite_message` names the cause), which
+    saves a full read of X.
+    """
     if isinstance(X, Matrix):
         return X
     dtypes: Any = list(FLOAT_DTYPES) if dtype is None else dtype
@@ -174,6 +179,7 @@ def check_X(X: Any, *, name: str = "X", dtype: Any = None) -> Matrix:
                 dtype=dtypes,
                 accept_large_sparse=True,
                 input_name=name,
+                ensure_all_finite=finite,
             )
         if not X.has_canonical_format:
             X = X.copy()
@@ -195,8 +201,17 @@ def check_X(X: Any, *, name: str = "X", dtype: Any = None) -> Matrix:
     else:
         _refuse_non_numeric(X, name)
     with np.errstate(over="ignore", invalid="ignore"):  # inf - inf in the finiteness check
-        X = check_array(X, accept_sparse=False, dtype=dtypes, order="C", input_name=name)
+        X = check_array(X, accept_sparse=False, dtype=dtypes, order="C", input_name=name,
+                        ensure_all_finite=finite)
     return Matrix(_canonical(X), None, None, X.shape)
+
+
+def non_finite_input(X: Matrix) -> str | None:
+    """After a kernel reported non-finite values: a message if X itself holds NaN/inf
+    (the error is then the input's, not a divergence), else None."""
+    if not np.all(np.isfinite(X.data)):
+        return "X contains NaN or infinity"
+    return None
 
 
 def check_vector(
