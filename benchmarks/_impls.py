@@ -193,8 +193,13 @@ EPOCH: dict[str, Callable[..., tuple[np.ndarray, float]]] = {
 
 # ----------------------------------------------------------------- timing helper
 def median_time(fns: dict[str, Callable[[], Any]], repeat: int = 5,
-                warmup: int = 1) -> dict[str, float]:
-    """Median wall time of each callable, calls interleaved (A B A B ...) after a warm-up."""
+                warmup: int = 1, pause: float = 0.2) -> dict[str, float]:
+    """Median wall time of each callable, calls interleaved (A B A B ...) after a warm-up.
+
+    ``pause`` seconds of sleep before each timed call: thread pools keep spinning after
+    a call (OpenBLAS for ~0.1 s, libgomp briefly), and a spinning pool of A would steal
+    the cores B needs when both use 2 threads on a 2-core machine.
+    """
     import statistics
     import time
 
@@ -204,6 +209,8 @@ def median_time(fns: dict[str, Callable[[], Any]], repeat: int = 5,
     ts: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeat):
         for k, f in fns.items():
+            if pause > 0:
+                time.sleep(pause)
             t0 = time.perf_counter()
             f()
             ts[k].append(time.perf_counter() - t0)
