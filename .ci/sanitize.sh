@@ -68,7 +68,7 @@ if [[ -z "$core_so" ]]; then
     echo "gdfast/_core*.so not found in $platlib" >&2
     exit 2
 fi
-if ! ldd "$core_so" | grep -q libasan; then
+if ! ldd "$core_so" | grep libasan >/dev/null; then  # (grep -q + pipefail: SIGPIPE)
     echo "gdfast._core ($core_so) is not linked against libasan: sanitizer build failed" >&2
     exit 2
 fi

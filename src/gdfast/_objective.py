@@ -61,12 +61,15 @@ class _Problem:
         inv = 1.0 / wsum
         value = loss_sum * inv
         g *= g.dtype.type(inv)
-        if self.l2:
-            value += 0.5 * self.l2 * float(np.dot(w, w))
-            g += g.dtype.type(self.l2) * w
-        if self.l1:
-            value += self.l1 * float(np.abs(w).sum(dtype=np.float64))
-            g += g.dtype.type(self.l1) * np.sign(w)
+        # (in float64, cast once: alpha * w may exceed float32's range -- the finiteness
+        # check below then reports it)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.l2:
+                value += 0.5 * self.l2 * float(np.dot(w, w))
+                g += (self.l2 * w.astype(np.float64)).astype(g.dtype)
+            if self.l1:
+                value += self.l1 * float(np.abs(w).sum(dtype=np.float64))
+                g += (self.l1 * np.sign(w).astype(np.float64)).astype(g.dtype)
         if not (np.isfinite(value) and np.all(np.isfinite(g))):
             bad_input = non_finite_input(self.X)
             if bad_input is not None:

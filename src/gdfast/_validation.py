@@ -168,6 +168,20 @@ def check_X(X: Any, *, name: str = "X", dtype: Any = None, finite: bool = True) 
     """
     if isinstance(X, Matrix):
         return X
+    if (
+        not finite
+        and type(X) is np.ndarray
+        and X.ndim == 2
+        and X.dtype.type in FLOAT_DTYPES
+        and (dtype is None or X.dtype == np.dtype(dtype))
+        and X.flags.c_contiguous
+        and X.flags.aligned
+        and X.shape[0] >= 1
+        and X.shape[1] >= 1
+    ):
+        # Fast path: already what the kernels read (check_array would only confirm it,
+        # at ~0.1 ms a call -- as much as a kernel pass over 10^5 values).
+        return Matrix(_canonical(X), None, None, X.shape)
     dtypes: Any = list(FLOAT_DTYPES) if dtype is None else dtype
     if sp.issparse(X):
         check_sparse_structure(X, name)
@@ -230,9 +244,15 @@ def check_vector(
     if arr.shape[0] != n:
         msg = f"{name} has length {arr.shape[0]} but {what} is {n}"
         raise ValueError(msg)
-    arr = _canonical(np.ascontiguousarray(arr, dtype=dtype))
+    original = arr
+    with np.errstate(over="ignore", invalid="ignore"):
+        arr = _canonical(np.ascontiguousarray(arr, dtype=dtype))
     if not np.all(np.isfinite(arr)):
-        msg = f"{name} contains NaN or infinity"
+        if original.dtype.kind == "f" and np.all(np.isfinite(original)):
+            msg = (f"{name} has values outside the range of {np.dtype(dtype)} (the dtype of "
+                   "X): scale them, or pass X as float64")
+        else:
+            msg = f"{name} contains NaN or infinity"
         raise ValueError(msg)
     return arr
 
