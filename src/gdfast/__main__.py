@@ -74,9 +74,9 @@ def demo(n_samples: int = 200_000, n_features: int = 50, seed: int = 0) -> None:
 
         rows = []
         for label, kw in [
-            ("gdfast full-batch (line search)", dict(batch_size="full", tol=1e-4)),
+            ("gdfast full-batch (L-BFGS)", dict(batch_size="full", tol=1e-4)),
             ("gdfast SGD (batch_size=1)", dict(batch_size=1, max_iter=5, tol=None, average=True)),
-            ("gdfast mini-batch (256, OpenMP)", dict(batch_size=256, max_iter=5, tol=None, average=True)),
+            ("gdfast mini-batch (256)", dict(batch_size=256, max_iter=5, tol=None, average=True)),
         ]:
             res, t = _timed(lambda kw=kw: gdfast.fit(Xtr, ytr, loss=loss, alpha=alpha,
                                                        random_state=seed, **kw))
