@@ -86,12 +86,10 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
         bool finite = true;
     };
     // Value + gradient at xv; margins into m (either computed, or given in m_in).
-    auto evaluate = [&](const std::vector<double>& xv, std::vector<double>& gv, double* m,
-                        const double* m_in) -> Eval {
+    auto evaluate = [&](const std::vector<double>& xv, std::vector<double>& gv, double* m) -> Eval {
         for (std::int64_t j = 0; j < d; ++j) wt[static_cast<std::size_t>(j)] = static_cast<T>(xv[static_cast<std::size_t>(j)]);
         const double bb = fi ? xv[du - 1] : b;
-        const PassSums s = fused_pass(rows, y, sw, wt.data(), 1.0, bb, loss, gt.data(),
-                                      m_in != nullptr ? static_cast<double*>(nullptr) : m, ws, n_threads, m_in);
+        const PassSums s = fused_pass(rows, y, sw, wt.data(), 1.0, bb, loss, gt.data(), m, ws, n_threads);
         W = s.weight;
         const double inv = 1.0 / s.weight;
         double sq = 0.0, gsum = 0.0;
@@ -115,7 +113,7 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
         return s;
     };
 
-    Eval cur = evaluate(x, g, m0.data(), nullptr);
+    Eval cur = evaluate(x, g, m0.data());
     if (!cur.finite) {
         rep.bad_epoch = 0;
         return Status::non_finite;
@@ -162,11 +160,11 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
         const double c1 = 1e-4, c2 = 0.9;
         double t1 = 1.0;
         for (std::size_t j = 0; j < du; ++j) x1[j] = x[j] + t1 * dir[j];
-        Eval trial = evaluate(x1, g1, m1.data(), nullptr);
+        Eval trial = evaluate(x1, g1, m1.data());
         while (!trial.finite && t1 > 1e-30) {  // overflow: shorten until margins are finite
             t1 *= 0.01;
             for (std::size_t j = 0; j < du; ++j) x1[j] = x[j] + t1 * dir[j];
-            trial = evaluate(x1, g1, m1.data(), nullptr);
+            trial = evaluate(x1, g1, m1.data());
         }
         if (!trial.finite) {
             rep.bad_epoch = iter;
@@ -251,21 +249,21 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
             // Value, gradient and fresh margins at the accepted point: one fused pass.
             // (Margins are recomputed from the coefficients as stored in X's dtype, so
             // no rounding drift accumulates across iterations, e.g. in float32.)
-            trial = evaluate(x1, g1, m1.data(), nullptr);
+            trial = evaluate(x1, g1, m1.data());
             // The 1-D model works on margins rounded to X's dtype; if the real point does
             // not decrease the objective (float32 near the optimum), backtrack on real
             // evaluations instead.
             for (int bt = 0; bt < 30 && trial.finite && trial.f > cur.f; ++bt) {
                 t *= 0.5;
                 for (std::size_t j = 0; j < du; ++j) x1[j] = x[j] + t * dir[j];
-                trial = evaluate(x1, g1, m1.data(), nullptr);
+                trial = evaluate(x1, g1, m1.data());
             }
             if (!trial.finite) {
                 rep.bad_epoch = iter;
                 return Status::non_finite;
             }
             if (trial.f > cur.f) {  // no decrease at this precision: as "no decrease along dir"
-                evaluate(x, g, m0.data(), nullptr);  // restore margins/gradient of x
+                evaluate(x, g, m0.data());  // restore margins/gradient of x
                 if (hist == 0) {
                     rep.converged = true;
                     rep.n_iter = iter - 1;
@@ -317,7 +315,7 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
         if (continuation && loss.smoothing > mu_final) {
             if (gnorm <= 0.1 * gstage0 || stalled) {
                 loss.smoothing = std::max(mu_final, loss.smoothing * 0.1);
-                cur = evaluate(x, g, m0.data(), nullptr);
+                cur = evaluate(x, g, m0.data());
                 gstage0 = std::sqrt(dotv(g, g));
                 hist = 0;
             }

@@ -26,13 +26,11 @@ struct PassWorkspace {
 /// partials are combined in block order: the result has the same bits for any
 /// `n_threads`.
 /// \param sw  sample weights or null (all ones)
-/// \param margins_in  if not null, p_i = margins_in[i] (no dot products: a gradient-only
-///                    pass X^T r, used by line searches that track margins)
 template <class Rows, class M, class T = typename Rows::value_type>
 PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
                     const T* GDFAST_RESTRICT v, double scale, double b, const Loss& loss,
                     T* GDFAST_RESTRICT grad, M* GDFAST_RESTRICT margins, PassWorkspace<T>& ws,
-                    int n_threads, const M* GDFAST_RESTRICT margins_in = nullptr) {
+                    int n_threads) {
     const std::int64_t n = rows.n_rows, d = rows.n_cols;
     const std::int64_t nb = reduction_blocks(n, d, rows.nnz(), Rows::is_sparse);
     ws.block_sums.assign(static_cast<std::size_t>(nb), PassSums{});
@@ -53,8 +51,7 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
         PassSums s;
         // One row given its dot product x_i.v: accumulates the sums, returns s_i dL/dp.
         auto visit = [&](std::int64_t i, T xv) -> T {
-            const double p = margins_in != nullptr ? static_cast<double>(margins_in[i])
-                                                   : scale * static_cast<double>(xv) + b;
+            const double p = scale * static_cast<double>(xv) + b;
             const double wi = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
             double dl;
             const double l = loss.eval(static_cast<double>(y[i]), p, dl);
@@ -78,7 +75,7 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
                 const T *r0 = rows.row(i), *r1 = rows.row(i + 1), *r2 = rows.row(i + 2),
                         *r3 = rows.row(i + 3);
                 T xv[4] = {T(0), T(0), T(0), T(0)};
-                if (margins_in == nullptr) simd::dot4(r0, r1, r2, r3, v, d4, xv);
+                simd::dot4(r0, r1, r2, r3, v, d4, xv);
                 T a[4];
                 for (int k = 0; k < 4; ++k) a[k] = visit(i + k, xv[k]);
                 if (g != nullptr && (a[0] != T(0) || a[1] != T(0) || a[2] != T(0) || a[3] != T(0)))
@@ -86,7 +83,7 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
             }
         }
         for (; i < i1; ++i) {
-            const T a = visit(i, margins_in == nullptr ? rows.dot(i, v) : T(0));
+            const T a = visit(i, rows.dot(i, v));
             if (g != nullptr && a != T(0)) rows.axpy(i, a, g);
         }
         if (!smoothing) s.loss_exact = s.loss;

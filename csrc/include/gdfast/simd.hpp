@@ -268,21 +268,6 @@ inline void axpy(float a, const float* GDFAST_RESTRICT x, float* GDFAST_RESTRICT
         _mm256_storeu_ps(y + j, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + j), _mm256_loadu_ps(y + j)));
     for (; j < n; ++j) y[j] += a * x[j];
 }
-
-template <class T>
-inline void dot4(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1, const T* GDFAST_RESTRICT x2,
-                 const T* GDFAST_RESTRICT x3, const T* GDFAST_RESTRICT w, std::int64_t n, T* out) noexcept {
-    out[0] = dot(x0, w, n);
-    out[1] = dot(x1, w, n);
-    out[2] = dot(x2, w, n);
-    out[3] = dot(x3, w, n);
-}
-template <class T>
-inline void axpy4(const T* a, const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,
-                  const T* GDFAST_RESTRICT x2, const T* GDFAST_RESTRICT x3, T* GDFAST_RESTRICT y,
-                  std::int64_t n) noexcept {
-    axpy4_portable(a, x0, x1, x2, x3, y, n);
-}
 #else
 template <class T>
 inline T dot(const T* GDFAST_RESTRICT x, const T* GDFAST_RESTRICT w, std::int64_t n) noexcept {
@@ -292,7 +277,11 @@ template <class T>
 inline void axpy(T a, const T* GDFAST_RESTRICT x, T* GDFAST_RESTRICT y, std::int64_t n) noexcept {
     axpy_portable(a, x, y, n);
 }
+#endif
 
+#if !defined(GDFAST_SIMD_AVX512)
+// Four rows at once for AVX2 / portable builds: per-row dots (each keeps its own
+// accumulation order), one pass over y for the four scaled adds.
 template <class T>
 inline void dot4(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1, const T* GDFAST_RESTRICT x2,
                  const T* GDFAST_RESTRICT x3, const T* GDFAST_RESTRICT w, std::int64_t n, T* out) noexcept {
