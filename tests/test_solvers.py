@@ -711,3 +711,70 @@ def test_other_sparse_formats_and_dtypes_accepted(ref, regression):
     assert got.coef.dtype == np.float64
     got = fit(np.rint(X * 10).astype(np.int64), y, **kw)  # integers -> float64
     assert got.coef.dtype == np.float64
+
+
+# ------------------------------------------------------------ block shuffling
+@pytest.mark.parametrize("block", [1, 3, 8, 64, 5000])
+@pytest.mark.parametrize("batch_size", [1, 16])
+def test_shuffle_block_visits_every_row_once(block, batch_size):
+    """X = identity: row j only moves coef[j], so after one epoch of constant-step SGD
+    on squared loss coef[j] = eta * y[j] * (1 + (1 - eta) + ...) -- exactly eta * y[j]
+    iff row j was visited exactly once (n is not a multiple of the block sizes)."""
+    n, eta = 1237, 0.25
+    X = sp.identity(n, format="csr")
+    y = np.random.default_rng(0).uniform(1, 2, n)
+    res = fit(X, y, loss="squared", penalty=None, fit_intercept=False, batch_size=batch_size,
+              learning_rate="constant", eta0=eta, max_iter=1, tol=None, shuffle_block=block,
+              random_state=3)
+    if batch_size == 1:
+        np.testing.assert_allclose(res.coef, eta * y, rtol=1e-12)
+    else:  # a row's share of its batch's step: 1/16, or 1/(n % 16) in the last batch
+        share = res.coef / (eta * y)
+        full = np.isclose(share, 1 / batch_size, rtol=1e-12)
+        last = np.isclose(share, 1 / (n % batch_size), rtol=1e-12)
+        assert np.all(full | last)
+        assert last.sum() == n % batch_size
+
+
+def test_shuffle_block_auto_threshold():
+    """'auto' is the uniform shuffle below 16 MiB of X and blocks of 8 above it."""
+    rng = np.random.default_rng(1)
+    small = rng.standard_normal((500, 10))
+    ys = small @ rng.standard_normal(10)
+    kw = dict(loss="squared", max_iter=2, tol=None, random_state=0)
+    a = fit(small, ys, shuffle_block="auto", **kw)
+    np.testing.assert_array_equal(a.coef, fit(small, ys, shuffle_block=1, **kw).coef)
+    big = rng.standard_normal(((16 << 20) // 8 // 16 + 1, 16))
+    yb = big @ rng.standard_normal(16)
+    kw["max_iter"] = 1
+    b = fit(big, yb, shuffle_block="auto", **kw)
+    np.testing.assert_array_equal(b.coef, fit(big, yb, shuffle_block=8, **kw).coef)
+    assert not np.array_equal(b.coef, fit(big, yb, shuffle_block=1, **kw).coef)
+    with pytest.raises(ValueError, match="shuffle_block"):
+        fit(small, ys, shuffle_block="blocks", **kw)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "log"])
+def test_shuffle_block_label_sorted_data(loss):
+    """Blocks of 8 rows, mixed 16 blocks at a time, converge like a uniform shuffle even
+    when the rows are sorted by label (where no shuffling fails badly)."""
+    rng = np.random.default_rng(2)
+    n, d = 40_000, 20
+    X = rng.standard_normal((n, d))
+    y = np.where(X @ rng.standard_normal(d) + 0.5 * rng.standard_normal(n) > 0, 1.0, -1.0)
+    order = np.argsort(y, kind="stable")
+    X, y = np.ascontiguousarray(X[order]), y[order]
+    kw = dict(loss=loss, alpha=1e-4, learning_rate="optimal", max_iter=3, tol=None)
+
+    def objective(**extra):
+        vals = []
+        for seed in range(3):
+            r = fit(X, y, random_state=seed, **kw, **extra)
+            vals.append(gdfast.objective(X, y, r.coef, r.intercept, loss=loss, alpha=1e-4)[0])
+        return float(np.mean(vals))
+
+    uniform = objective(shuffle_block=1)
+    blocked = objective(shuffle_block=8)
+    unshuffled = objective(shuffle=False)
+    assert blocked <= 1.03 * uniform, (blocked, uniform)
+    assert unshuffled > 1.2 * uniform, (unshuffled, uniform)  # the data is hard to order

@@ -59,7 +59,22 @@ FULL_SOLVERS = {
     "gd": _core.FullSolver.gd,
 }
 
+# shuffle_block="auto": X this large (beyond the caches) is visited in blocks of 8 rows,
+# 16 blocks from random places mixed at a time (see shuffle_order in rng.hpp): about
+# 1.7x faster per epoch than a uniform row shuffle, which is latency bound on DRAM.
+# Smaller X keeps the uniform shuffle (scikit-learn's), which costs nothing there.
+AUTO_SHUFFLE_BLOCK = 8
+AUTO_SHUFFLE_MIN_BYTES = 16 << 20
+
 _FIXED_STEP = ("constant", "invscaling", "adaptive", "pa1", "pa2")
+
+
+def _x_bytes(Xm: Matrix) -> int:
+    """Bytes of X's stored values (and indices for CSR) -- what one pass reads."""
+    n = int(Xm.data.nbytes)
+    if Xm.indices is not None:
+        n += int(Xm.indices.nbytes)
+    return n
 
 
 def _params(
@@ -67,7 +82,7 @@ def _params(
     batch_size: Any, n_samples: int, learning_rate: Any, eta0: Any, power_t: Any,
     momentum: Any, nesterov: Any, max_iter: Any, tol: Any, n_iter_no_change: Any,
     shuffle: Any, shuffle_block: Any, average: Any, random_state: Any, t_start: Any,
-    track_objective: bool, solver: Any = "auto",
+    track_objective: bool, solver: Any = "auto", x_bytes: int = 0,
 ) -> Any:
     p = _core.FitParams()
     p.loss = make_loss(loss, epsilon)
@@ -102,7 +117,13 @@ def _params(
     p.tol = -1.0 if tol is None else check_real(tol, "tol", low=0.0)
     p.n_iter_no_change = check_int(n_iter_no_change, "n_iter_no_change", low=1)
     p.shuffle = bool(shuffle)
-    p.shuffle_block = check_int(shuffle_block, "shuffle_block", low=1)
+    if isinstance(shuffle_block, str):
+        if shuffle_block != "auto":
+            msg = f"shuffle_block must be an int >= 1 or 'auto', got {shuffle_block!r}"
+            raise ValueError(msg)
+        p.shuffle_block = AUTO_SHUFFLE_BLOCK if x_bytes >= AUTO_SHUFFLE_MIN_BYTES else 1
+    else:
+        p.shuffle_block = check_int(shuffle_block, "shuffle_block", low=1)
     if isinstance(average, bool) or average is None:
         p.average_start = 1 if average else 0
     else:
@@ -221,7 +242,7 @@ def fit(
     average_init: tuple[Any, float, int] | None = None,
     validation: tuple[Any, Any, Any] | None = None,
     track_objective: bool = True,
-    shuffle_block: int = 1,
+    shuffle_block: int | str = "auto",
     solver: str = "auto",
 ) -> FitResult:
     """Fit a linear model ``f(x) = x @ coef + intercept`` by gradient descent.
@@ -261,9 +282,14 @@ def fit(
         ``max_iter``.
     average : bool or int
         Averaged SGD: True averages from the first update, k from update k.
-    shuffle_block : int
-        1 (default) visits rows in a fully random order; k > 1 shuffles blocks of k
-        consecutive rows (and rows within blocks), which is faster on large data.
+    shuffle_block : int or "auto"
+        1 visits rows in a uniformly random order (scikit-learn's shuffle); k > 1 puts
+        blocks of k consecutive rows in random order and shuffles the rows of every 16
+        consecutive blocks together, so neighbouring visits come from 16 random places
+        of X while memory is read in short runs. Every row is still visited once per
+        epoch. "auto" (default): 8 when X holds at least 16 MiB, else 1. On label-sorted
+        data the objective after each epoch stays within the seed-to-seed spread of a
+        uniform shuffle (benchmarks/shuffle_study.py).
     solver : {"auto", "lbfgs", "gd"}
         Full-batch algorithm. "lbfgs": L-BFGS whose line search runs on the margins
         (O(n) per trial, no extra pass over X); "gd": proximal gradient descent with
@@ -296,7 +322,7 @@ def fit(
         nesterov=nesterov, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
         shuffle=shuffle, shuffle_block=shuffle_block, average=average,
         random_state=random_state, t_start=t_start, track_objective=track_objective,
-        solver=solver,
+        solver=solver, x_bytes=_x_bytes(Xm),
     )
     sw = normalized_weights(check_sample_weight(sample_weight, n, Xm.dtype), Xm.dtype)
     coef, intercept = _start_point(Xm, coef_init, intercept_init)
@@ -382,7 +408,7 @@ def fit_ovr(
         penalty="l2", alpha=1e-4, l1_ratio=0.15, epsilon=0.1, fit_intercept=True,
         batch_size=1, learning_rate="auto", eta0=None, power_t=0.25, momentum=0.0,
         nesterov=False, max_iter=1000, tol=1e-3, n_iter_no_change=5, shuffle=True,
-        shuffle_block=1, average=False, random_state=None, t_start=1.0,
+        shuffle_block="auto", average=False, random_state=None, t_start=1.0,
         track_objective=False, solver="auto",
     )
     unknown = set(params) - set(defaults)
@@ -397,7 +423,7 @@ def fit_ovr(
             msg = f"alpha must be a finite non-negative scalar or an array of shape ({K},)"
             raise ValueError(msg)
         defaults["alpha"] = float(alphas.min())
-    p = _params(loss=loss, n_samples=n, **defaults)
+    p = _params(loss=loss, n_samples=n, x_bytes=_x_bytes(Xm), **defaults)
     if sample_weight is None:
         sw = None
     else:

@@ -14,16 +14,19 @@
 #define GDFAST_LIKELY(x) __builtin_expect(!!(x), 1)
 #define GDFAST_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define GDFAST_PREFETCH(p) __builtin_prefetch(static_cast<const void*>(p), 0, 3)
+#define GDFAST_PREFETCH_L2(p) __builtin_prefetch(static_cast<const void*>(p), 0, 1)
 #elif defined(_MSC_VER)
 #define GDFAST_RESTRICT __restrict
 #define GDFAST_LIKELY(x) (x)
 #define GDFAST_UNLIKELY(x) (x)
 #define GDFAST_PREFETCH(p) ((void)0)
+#define GDFAST_PREFETCH_L2(p) ((void)0)
 #else
 #define GDFAST_RESTRICT
 #define GDFAST_LIKELY(x) (x)
 #define GDFAST_UNLIKELY(x) (x)
 #define GDFAST_PREFETCH(p) ((void)0)
+#define GDFAST_PREFETCH_L2(p) ((void)0)
 #endif
 
 #ifndef GDFAST_ISA

@@ -52,9 +52,13 @@ private:
 
 /// Fills `order` (resized to n) with a visiting order of rows.
 /// block <= 1: a uniform random permutation (Fisher-Yates).
-/// block > 1: blocks of `block` consecutive rows in random order, the rows inside each
-/// block shuffled too. Rows of a block stay close in memory, which turns random DRAM
-/// misses into mostly sequential reads; every row is still visited once per epoch.
+/// block > 1: blocks of `block` consecutive rows in random order; each run of
+/// kShuffleGroup consecutive blocks of that order is then shuffled as one set of rows, so
+/// neighbouring visits come from kShuffleGroup places spread over X. The rows in use stay
+/// within a few hundred KiB (few TLB and DRAM page misses, prefetchable), and every row is
+/// still visited once per epoch.
+inline constexpr std::int64_t kShuffleGroup = 16;
+
 template <class Index>
 void shuffle_order(std::vector<Index>& order, std::int64_t n, std::int64_t block, Rng& rng,
                    std::vector<std::int64_t>& block_ids) {
@@ -76,14 +80,17 @@ void shuffle_order(std::vector<Index>& order, std::int64_t n, std::int64_t block
     block_ids.resize(static_cast<std::size_t>(n_blocks));
     for (std::int64_t k = 0; k < n_blocks; ++k) block_ids[static_cast<std::size_t>(k)] = k;
     fisher_yates(block_ids.data(), n_blocks);
-    std::int64_t pos = 0;
+    std::int64_t pos = 0, group_pos = 0;
     for (std::int64_t k = 0; k < n_blocks; ++k) {
         const std::int64_t start = block_ids[static_cast<std::size_t>(k)] * block;
         const std::int64_t len = (block <= n - start) ? block : n - start;
         for (std::int64_t r = 0; r < len; ++r)
             order[static_cast<std::size_t>(pos + r)] = static_cast<Index>(start + r);
-        fisher_yates(order.data() + pos, len);
         pos += len;
+        if ((k + 1) % kShuffleGroup == 0 || k + 1 == n_blocks) {
+            fisher_yates(order.data() + group_pos, pos - group_pos);
+            group_pos = pos;
+        }
     }
 }
 

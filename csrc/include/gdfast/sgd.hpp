@@ -42,7 +42,7 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
     EpochEnd<Rows, T> epoch_end(rows, y, sw, p, observer, poller, n_threads);
     double t = p.t_start;
     double eta_fixed = p.eta0;  // constant / adaptive / pa
-    constexpr std::int64_t kAhead = 6;
+    constexpr std::int64_t kAhead = 12;  // rows prefetched ahead (into L2, see DenseRows)
     // scikit-learn's stopping criterion averages loss + penalty over the samples of the
     // epoch, the penalty taken at the weights of each step: track Q = ||v||^2 and
     // A = ||v||_1 incrementally (exactly, O(nnz) per step) when a tol is set.
