@@ -778,3 +778,68 @@ def test_shuffle_block_label_sorted_data(loss):
     unshuffled = objective(shuffle=False)
     assert blocked <= 1.03 * uniform, (blocked, uniform)
     assert unshuffled > 1.2 * uniform, (unshuffled, uniform)  # the data is hard to order
+
+
+# ------------------------------------------- mini-batch with column-owning threads
+def _minibatch_reference(X, y, *, B, eta, l2, l1, epochs):
+    """Mini-batch SGD replayed in numpy (rows in order, constant step, squared loss):
+    w <- soft((1 - eta l2) w - eta/|b| sum_b (x.w + b - y) x, eta l1), plus the running
+    mean of the iterates (average=True)."""
+    n, d = X.shape
+    w, b = np.zeros(d), 0.0
+    ws, bs = [], []
+    for _ in range(epochs):
+        for r0 in range(0, n, B):
+            Xb, yb = X[r0:r0 + B], y[r0:r0 + B]
+            s = Xb @ w + b - yb
+            w = (1 - eta * l2) * w - eta / len(yb) * (s @ Xb)
+            w = np.sign(w) * np.maximum(np.abs(w) - eta * l1, 0.0)
+            b -= eta * s.mean()
+            ws.append(w.copy())
+            bs.append(b)
+    return w, b, np.mean(ws, axis=0), float(np.mean(bs))
+
+
+@pytest.mark.parametrize("penalty", ["l2", "elasticnet"])
+def test_minibatch_matches_numpy_replay_with_column_chunks(penalty):
+    """d = 301 gives the dense kernel 6 column chunks (the threads own chunks, the
+    margins are chunk partials summed in order); n % B != 0 exercises a short batch."""
+    rng = np.random.default_rng(5)
+    n, d, B, eta, alpha, epochs = 1000, 301, 64, 0.02, 0.01, 3
+    X = rng.standard_normal((n, d)) / np.sqrt(d)
+    y = X @ rng.standard_normal(d) + 0.1 * rng.standard_normal(n)
+    l1 = 0.15 * alpha if penalty == "elasticnet" else 0.0
+    w, b, w_avg, b_avg = _minibatch_reference(X, y, B=B, eta=eta, l2=alpha - l1, l1=l1,
+                                              epochs=epochs)
+    results = []
+    for n_jobs in (1, 2, 3, 7):
+        res = gdfast.fit(X, y, loss="squared", penalty=penalty, alpha=alpha, l1_ratio=0.15,
+                         batch_size=B, learning_rate="constant", eta0=eta, shuffle=False,
+                         tol=None, max_iter=epochs, average=True, n_jobs=n_jobs)
+        np.testing.assert_allclose(res.standard_coef, w, rtol=1e-9, atol=1e-12)
+        assert res.standard_intercept == pytest.approx(b, rel=1e-9)
+        np.testing.assert_allclose(res.coef, w_avg, rtol=1e-9, atol=1e-12)
+        assert res.intercept == pytest.approx(b_avg, rel=1e-9)
+        results.append(res)
+    for res in results[1:]:  # the same bits for any thread count
+        assert res.coef.tobytes() == results[0].coef.tobytes()
+        assert res.standard_coef.tobytes() == results[0].standard_coef.tobytes()
+        assert res.intercept == results[0].intercept
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+@pytest.mark.parametrize("loss", ["log", "hinge"])
+def test_minibatch_many_chunks_bitwise_identical_across_threads(dtype, momentum, loss):
+    rng = np.random.default_rng(6)
+    n, d = 3000, 700  # 14 column chunks, more than the threads
+    X = rng.standard_normal((n, d)).astype(dtype)
+    y = np.where(X[:, :10].sum(axis=1) > 0, 1.0, -1.0).astype(dtype)
+    kw = dict(loss=loss, penalty="elasticnet", alpha=1e-3, batch_size=100, max_iter=3,
+              tol=None, random_state=2, momentum=momentum, average=momentum == 0.0)
+    ref = gdfast.fit(X, y, n_jobs=1, **kw)
+    for n_jobs in (2, 5):
+        res = gdfast.fit(X, y, n_jobs=n_jobs, **kw)
+        assert res.coef.tobytes() == ref.coef.tobytes()
+        assert res.intercept == ref.intercept
+        assert res.objective_history.tobytes() == ref.objective_history.tobytes()

@@ -339,9 +339,11 @@ def fit(
     observer = _make_observer(Xm, loss_name, verbose, validation, scores)
     work = Xm.data.size
     if 1 < p.batch_size < n:
-        # Mini-batch threads synchronise twice per batch: only a batch with enough
-        # stored values per thread pays for that (and survives a loaded machine).
+        # Mini-batch threads synchronise once (dense) or twice (CSR) per batch: only a
+        # batch with enough stored values per thread pays for that.
         work = int(p.batch_size * Xm.data.size / max(n, 1))
+        if Xm.indices is None:
+            work *= 4  # dense: one barrier per batch, ~8k values per thread suffice
     nt = _n_threads(n_jobs, work=work)
     rep = _core.fit(*Xm.parts(), yv, sw, coef, intercept, avg_coef, avg_b, n_avg, p,
                     observer, nt)

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "aligned.hpp"
 #include "config.hpp"
 
 GDFAST_BEGIN_NAMESPACE
@@ -26,7 +27,7 @@ struct ScaledIterate {
 
     // Averaging (enabled when average_start > 0).
     std::int64_t average_start = 0;
-    std::vector<T> U, base;
+    AlignedVector<T> U, base;  // aligned: mini-batch threads write column ranges
     double S = 0.0;
     std::int64_t k = 0;  ///< number of averaged steps
     double avg_b = 0.0;

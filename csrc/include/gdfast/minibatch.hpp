@@ -1,10 +1,19 @@
 // gdfast L0: OpenMP mini-batch SGD. One parallel region per epoch (not a fork/join per
-// batch). Per batch: (A) rows of the batch are split among threads, each computing
-// margins and loss slopes; (B) the columns are split among threads, each adding the
-// batch's gradient into its own columns, rows in batch order. Every scalar of the update
-// is computed redundantly by every thread from the same inputs, so there are no shared
-// scalar writes, two barriers per batch, and the result has the same bits for any
+// batch); every scalar of the update is computed redundantly by every thread from the
+// same inputs (no shared scalar writes), and the result has the same bits for any
 // thread count.
+//
+// Dense X: each thread owns a fixed range of column chunks (the chunks depend only on
+// n_cols). Per batch it computes the partial dot products of the batch's rows over its
+// own chunks, one barrier publishes them, every thread sums the chunk partials in chunk
+// order (so margins do not depend on the thread count), evaluates the losses and adds
+// the batch's gradient into its own columns. X's bytes and v's columns are each touched
+// by one thread only; the next batch needs no barrier because a thread only reads the
+// columns of v it wrote itself. The partials are double-buffered by batch parity.
+//
+// CSR X: (A) the rows of the batch are split among threads, which compute margins and
+// slopes; (B) the columns are split, each thread adding the batch's gradient into its
+// own columns; two barriers per batch.
 #pragma once
 
 #include <algorithm>
@@ -13,6 +22,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "aligned.hpp"
 #include "config.hpp"
 #include "epoch.hpp"
 #include "iterate.hpp"
@@ -26,8 +36,23 @@
 
 GDFAST_BEGIN_NAMESPACE
 
+/// Fixed column chunks of the dense mini-batch kernel: a function of n_cols only.
+/// Chunks are whole multiples of 16 columns (cache-line aligned for float32/64 rows),
+/// at least ~48 columns each (a partial dot costs a horizontal sum), at most 16.
+struct ColumnChunks {
+    std::int64_t n_cols = 0, count = 1, units = 1;
+    explicit ColumnChunks(std::int64_t d) noexcept : n_cols(d) {
+        units = std::max<std::int64_t>(1, (d + 15) / 16);
+        count = std::clamp<std::int64_t>(d / 48, 1, std::min<std::int64_t>(16, units));
+    }
+    std::int64_t begin(std::int64_t c) const noexcept {
+        return std::min(n_cols, 16 * (units * c / count));
+    }
+    std::int64_t end(std::int64_t c) const noexcept { return begin(c + 1); }
+};
+
 template <class Rows, class T = typename Rows::value_type>
-Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
+Status minibatch_epochs_impl(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
                         ScaledIterate<T>& it, const FitParams& p, const StepRule& step,
                         EpochObserver<T> observer, Poller& poller, int n_threads,
                         FitReport& rep) {
@@ -38,7 +63,7 @@ Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* G
     const bool use_momentum = mu > 0.0;
     std::vector<double> slope(static_cast<std::size_t>(B)), lossv(static_cast<std::size_t>(B)),
         wts(static_cast<std::size_t>(B));
-    std::vector<T> vel, grad;
+    AlignedVector<T> vel, grad;  // aligned: threads write column ranges
     double vel_b = 0.0;
     if (use_momentum) {
         it.finalize();  // momentum keeps scale == 1 (the velocity is not lazy)
@@ -57,13 +82,22 @@ Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* G
     const bool fixed = p.schedule == Schedule::constant || p.schedule == Schedule::adaptive;
     const std::int64_t n_batches = (n + B - 1) / B;
     constexpr std::int64_t kAhead = 6;
-    const int nt = std::max(1, n_threads);
+    constexpr std::int64_t kAheadDense = 12;  // the dot loop alone runs faster: look further
+    constexpr bool dense = !Rows::is_sparse;
+    const ColumnChunks chunks(d);
+    const std::int64_t C = chunks.count;
+    // Dense: a thread per chunk at most. The partial dots, two batches' worth.
+    const int nt = dense ? static_cast<int>(std::min<std::int64_t>(std::max(1, n_threads), C))
+                         : std::max(1, n_threads);
+    std::vector<T> partial(dense ? static_cast<std::size_t>(2 * B * C) : 0);
 
     for (std::int64_t epoch = 1; epoch <= p.max_iter; ++epoch) {
         if (p.shuffle) shuffle_order(order, n, p.shuffle_block, rng, block_ids);
         const std::int64_t* ord = order.data();
         double sumloss = 0.0, wsum = 0.0;
         int stop = 0;
+        int stop_at[2] = {0, 0};  // dense: the poll result of the batch of that parity
+        T* const part_p = partial.data();
         T* const v = it.v;
         T* const U = it.averaging() ? it.U.data() : nullptr;
         double* const slope_p = slope.data();
@@ -73,34 +107,76 @@ Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* G
 #pragma omp parallel num_threads(nt)
         {
             const std::int64_t tid = thread_id(), team = team_size();
-            std::int64_t j0, j1;
-            split_range(d, team, tid, j0, j1);
+            std::int64_t j0, j1, c0 = 0, c1 = 0;
+            if constexpr (dense) {
+                split_range(C, team, tid, c0, c1);
+                j0 = chunks.begin(c0);
+                j1 = chunks.begin(c1);
+            } else {
+                split_range(d, team, tid, j0, j1);
+            }
+            // Dense: this thread's copy of the batch's slopes (every thread computes all).
+            std::vector<double> own_slope(dense ? static_cast<std::size_t>(B) : 0);
+            double* const sl = dense ? own_slope.data() : slope_p;
             // Thread-private copies of the scalar state; all threads update them alike.
             double scale = it.scale, b = it.b, S = it.S, avg_b = it.avg_b, tt = t, vb = vel_b;
             std::int64_t kavg = it.k;
             double my_loss = 0.0, my_w = 0.0;
             for (std::int64_t bi = 0; bi < n_batches; ++bi) {
                 const std::int64_t r0 = bi * B, r1 = std::min(n, r0 + B), nb = r1 - r0;
-                if (tid == 0 && poller.should_stop()) stop = 1;
-#pragma omp for schedule(static)
-                for (std::int64_t k = r0; k < r1; ++k) {
-                    const std::int64_t i = ord[k];
-                    if (k + kAhead < n) rows.prefetch(ord[k + kAhead]);
-                    const double pred = scale * static_cast<double>(rows.dot(i, v)) + b;
-                    double dl;
-                    const double l = p.loss.eval(static_cast<double>(y[i]), pred, dl);
-                    const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
-                    slope_p[k - r0] = si * std::clamp(dl, -1e12, 1e12);
-                    loss_p[k - r0] = si * l;
-                    wts_p[k - r0] = si;
-                }
-                // (implicit barrier: slopes complete; `stop` visible)
-                if (stop != 0) break;
                 double gsum = 0.0, wb = 0.0;
-                for (std::int64_t k = 0; k < nb; ++k) {
-                    gsum += slope_p[k];
-                    wb += wts_p[k];
-                    my_loss += loss_p[k];
+                if constexpr (dense) {
+                    const int parity = static_cast<int>(bi & 1);
+                    if (tid == 0) stop_at[parity] = poller.should_stop() ? 1 : 0;
+                    T* const pb = part_p + parity * B * C;
+                    for (std::int64_t k = r0; k < r1; ++k) {
+                        if (k + kAheadDense < n) {
+                            const std::int64_t ia = ord[k + kAheadDense];
+                            rows.prefetch_cols(ia, j0, j1);
+                            GDFAST_PREFETCH(y + ia);
+                            if (sw != nullptr) GDFAST_PREFETCH(sw + ia);
+                        }
+                        const T* const row = rows.row(ord[k]);
+                        for (std::int64_t c = c0; c < c1; ++c) {
+                            const std::int64_t a = chunks.begin(c);
+                            pb[(k - r0) * C + c] = simd::dot(row + a, v + a, chunks.end(c) - a);
+                        }
+                    }
+#pragma omp barrier
+                    if (stop_at[parity] != 0) break;
+                    for (std::int64_t k = 0; k < nb; ++k) {
+                        const std::int64_t i = ord[r0 + k];
+                        double xv = 0.0;
+                        for (std::int64_t c = 0; c < C; ++c) xv += static_cast<double>(pb[k * C + c]);
+                        double dl;
+                        const double l = p.loss.eval(static_cast<double>(y[i]), scale * xv + b, dl);
+                        const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+                        sl[k] = si * std::clamp(dl, -1e12, 1e12);
+                        gsum += sl[k];
+                        wb += si;
+                        my_loss += si * l;
+                    }
+                } else {
+                    if (tid == 0 && poller.should_stop()) stop = 1;
+#pragma omp for schedule(static)
+                    for (std::int64_t k = r0; k < r1; ++k) {
+                        const std::int64_t i = ord[k];
+                        if (k + kAhead < n) rows.prefetch(ord[k + kAhead]);
+                        const double pred = scale * static_cast<double>(rows.dot(i, v)) + b;
+                        double dl;
+                        const double l = p.loss.eval(static_cast<double>(y[i]), pred, dl);
+                        const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+                        slope_p[k - r0] = si * std::clamp(dl, -1e12, 1e12);
+                        loss_p[k - r0] = si * l;
+                        wts_p[k - r0] = si;
+                    }
+                    // (implicit barrier: slopes complete; `stop` visible)
+                    if (stop != 0) break;
+                    for (std::int64_t k = 0; k < nb; ++k) {
+                        gsum += slope_p[k];
+                        wb += wts_p[k];
+                        my_loss += loss_p[k];
+                    }
                 }
                 my_w += wb;
                 const double eta = fixed ? eta_fixed : step.eta(tt);
@@ -122,11 +198,11 @@ Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* G
                         }
                         const double c = -eta / (wb * scale);
                         for (std::int64_t k = 0; k < nb; ++k) {
-                            if (slope_p[k] == 0.0) continue;
-                            const auto ck = static_cast<T>(c * slope_p[k]);
+                            if (sl[k] == 0.0) continue;
+                            const auto ck = static_cast<T>(c * sl[k]);
                             rows.axpy_cols(ord[r0 + k], ck, v, j0, j1);
                             if (U != nullptr && S != 0.0)
-                                rows.axpy_cols(ord[r0 + k], static_cast<T>(S * c * slope_p[k]), U, j0, j1);
+                                rows.axpy_cols(ord[r0 + k], static_cast<T>(S * c * sl[k]), U, j0, j1);
                         }
                         if (l1 > 0.0) {
                             const auto thr = static_cast<T>(eta * l1 / scale);
@@ -143,8 +219,8 @@ Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* G
                         for (std::int64_t j = j0; j < j1; ++j) g[j] = static_cast<T>(l2 * static_cast<double>(v[j]));
                         const double inv = 1.0 / wb;
                         for (std::int64_t k = 0; k < nb; ++k)
-                            if (slope_p[k] != 0.0)
-                                rows.axpy_cols(ord[r0 + k], static_cast<T>(inv * slope_p[k]), g, j0, j1);
+                            if (sl[k] != 0.0)
+                                rows.axpy_cols(ord[r0 + k], static_cast<T>(inv * sl[k]), g, j0, j1);
                         for (std::int64_t j = j0; j < j1; ++j) {
                             const double gj = static_cast<double>(g[j]);
                             const double vj = static_cast<double>(vl[j]);
@@ -182,7 +258,9 @@ Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* G
                     scale = 1.0;
                 }
                 tt += 1.0;
+                if constexpr (!dense) {
 #pragma omp barrier
+                }
             }
             if (tid == 0) {
                 vel_b = vb;
@@ -196,6 +274,7 @@ Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* G
                 wsum = my_w;
             }
         }
+        if (stop_at[0] != 0 || stop_at[1] != 0) stop = 1;
         rep.n_iter = stop != 0 ? epoch - 1 : epoch;
         rep.t = t;
         if (stop != 0) return Status::interrupted;
@@ -212,6 +291,27 @@ Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* G
         }
     }
     return Status::ok;
+}
+
+/// Mini-batch SGD epochs (see the top of this file). Threads write disjoint column
+/// ranges of the iterate, so it is kept in a cache-line aligned copy while they run:
+/// the caller's buffer may share a cache line across a range boundary.
+template <class Rows, class T = typename Rows::value_type>
+Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
+                        ScaledIterate<T>& it, const FitParams& p, const StepRule& step,
+                        EpochObserver<T> observer, Poller& poller, int n_threads,
+                        FitReport& rep) {
+    struct Restore {
+        ScaledIterate<T>& it;
+        T* user;
+        AlignedVector<T> work;
+        ~Restore() {
+            std::copy(work.begin(), work.end(), user);
+            it.v = user;
+        }
+    } guard{it, it.v, AlignedVector<T>(it.v, it.v + it.d)};
+    it.v = guard.work.data();
+    return minibatch_epochs_impl(rows, y, sw, it, p, step, observer, poller, n_threads, rep);
 }
 
 GDFAST_END_NAMESPACE
