@@ -171,6 +171,8 @@ def gdfast_fit(wl: Any, loss: str, **kw: Any):
     kw = {k: v for k, v in kw.items() if k in _FIT_PARAMS}
     kw.setdefault("penalty", "l2")
     kw.setdefault("track_objective", False)
+    if "intercept_decay" in _FIT_PARAMS:
+        kw.setdefault("intercept_decay", "auto")  # scikit-learn's convention (sparse: 0.01)
     return gdfast.fit(wl.X, _y(wl), loss=loss, alpha=wl.alpha, **kw)
 
 
@@ -183,6 +185,19 @@ def gd_sgd(wl: Any, loss: str, n_epochs: int = 1, *, batch_size: Any = 1,
                    shuffle=True, random_state=random_state, n_jobs=n_threads,
                    **sched, **kw)
     return r.coef, float(r.intercept)
+
+
+def prepared_objective(X: np.ndarray, y: np.ndarray, loss: str, n_threads: int
+                       ) -> Callable[[np.ndarray, float], Any]:
+    """The bare C++ fused pass on buffers validated once (what a tight loop over
+    ``gdfast.scipy_objective`` pays per call, minus its Python glue)."""
+    from gdfast import _core
+    from gdfast._options import make_loss
+
+    g = np.empty(X.shape[1], dtype=X.dtype)
+    L = make_loss(loss, 0.1)
+    return lambda w, b: _core.objective(X, None, None, X.shape[1], y, None, w, b, L, g,
+                                        None, n_threads)
 
 
 EPOCH: dict[str, Callable[..., tuple[np.ndarray, float]]] = {

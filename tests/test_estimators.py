@@ -328,7 +328,11 @@ def test_other_dtypes_become_float64(dtype):
 
 @pytest.mark.parametrize("make, data", ALL)
 @pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
-def test_sparse_same_model_as_dense(make, data, fmt):
+def test_sparse_same_model_as_dense(make, data, fmt, monkeypatch):
+    # scikit-learn damps the per-sample SGD intercept step by 0.01 on sparse X (and so
+    # does gdfast by default: test_sparse_intercept_decay_follows_sklearn); without it
+    # the two formats must give the same model
+    monkeypatch.setattr(gdfast._fit, "SPARSE_INTERCEPT_DECAY", 1.0)
     X_tr, X_te, y_tr, _ = _dataset(data)
     X_tr = np.where(np.abs(X_tr) < 0.5, 0.0, X_tr)  # make it actually sparse
     dense = _fit_quiet(make(), X_tr, y_tr)
@@ -664,3 +668,34 @@ def test_functional_api_is_the_only_backend():
         src = Path(mod.__file__).read_text()
         assert re.search(r"\b_core\b", src) is None, mod.__name__
     assert gdfast.SGDClassifier is SGDClassifier
+
+
+def test_sparse_intercept_decay_follows_sklearn():
+    """Sparse X: the intercept moves by 0.01 of its step (scikit-learn's convention);
+    the sparse fit is the dense fit with intercept_decay=0.01, and it is closer to
+    scikit-learn's sparse model than the undamped fit is."""
+    from sklearn.linear_model import SGDClassifier as SkSGD
+
+    X, y = make_classification(n_samples=2000, n_features=30, n_informative=10,
+                               random_state=3)
+    X = np.where(np.abs(X) < 0.8, 0.0, X)
+    Xs = sp.csr_matrix(X)
+    ours = SGDClassifier(random_state=0, max_iter=5, tol=None).fit(Xs, y)
+    res = gdfast.fit(X, np.where(y == 1, 1.0, -1.0), loss="hinge", alpha=1e-4,
+                     learning_rate="optimal", max_iter=5, tol=None, random_state=0,
+                     intercept_decay=0.01, shuffle_block=1)
+    undamped = gdfast.fit(Xs, np.where(y == 1, 1.0, -1.0), loss="hinge", alpha=1e-4,
+                          learning_rate="optimal", max_iter=5, tol=None, random_state=0,
+                          shuffle_block=1)  # gdfast.fit's default: 1.0
+    sk = SkSGD(random_state=0, max_iter=5, tol=None).fit(Xs, y)
+    assert abs(ours.intercept_[0] - sk.intercept_[0]) < abs(undamped.intercept - sk.intercept_[0])
+    # the estimator draws its own seed: compare the algorithm on the same seed instead
+    same_seed = gdfast.fit(Xs, np.where(y == 1, 1.0, -1.0), loss="hinge", alpha=1e-4,
+                           learning_rate="optimal", max_iter=5, tol=None, random_state=0,
+                           shuffle_block=1, intercept_decay="auto")
+    np.testing.assert_allclose(same_seed.coef, res.coef, rtol=1e-9, atol=1e-12)
+    assert same_seed.intercept == pytest.approx(res.intercept, rel=1e-9)
+    with pytest.raises(ValueError, match="intercept_decay"):
+        gdfast.fit(Xs, np.where(y == 1, 1.0, -1.0), loss="hinge", intercept_decay=0.0)
+    with pytest.raises(ValueError, match="intercept_decay"):
+        gdfast.fit(Xs, np.where(y == 1, 1.0, -1.0), loss="hinge", intercept_decay="sk")

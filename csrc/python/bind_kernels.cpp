@@ -376,6 +376,7 @@ void bind_kernels(py::module_& m) {
         .def_readwrite("n_iter_no_change", &FitParams::n_iter_no_change)
         .def_readwrite("shuffle", &FitParams::shuffle)
         .def_readwrite("shuffle_block", &FitParams::shuffle_block)
+        .def_readwrite("intercept_decay", &FitParams::intercept_decay)
         .def_readwrite("seed", &FitParams::seed)
         .def_readwrite("average_start", &FitParams::average_start)
         .def_readwrite("t_start", &FitParams::t_start)

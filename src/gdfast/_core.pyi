@@ -70,6 +70,7 @@ class FitParams:
     n_iter_no_change: int
     shuffle: bool
     shuffle_block: int
+    intercept_decay: float
     seed: int
     average_start: int
     t_start: float

@@ -64,6 +64,10 @@ FULL_SOLVERS = {
 # 1.7x faster per epoch than a uniform row shuffle, which is latency bound on DRAM.
 # Smaller X keeps the uniform shuffle (scikit-learn's), which costs nothing there.
 AUTO_SHUFFLE_BLOCK = 8
+# intercept_decay="auto" on sparse X (scikit-learn's SPARSE_INTERCEPT_DECAY): with many
+# rarely-seen features the intercept would otherwise take every sample's full step and
+# carry most of the per-sample noise.
+SPARSE_INTERCEPT_DECAY = 0.01
 AUTO_SHUFFLE_MIN_BYTES = 16 << 20
 
 _FIXED_STEP = ("constant", "invscaling", "adaptive", "pa1", "pa2")
@@ -83,6 +87,7 @@ def _params(
     momentum: Any, nesterov: Any, max_iter: Any, tol: Any, n_iter_no_change: Any,
     shuffle: Any, shuffle_block: Any, average: Any, random_state: Any, t_start: Any,
     track_objective: bool, solver: Any = "auto", x_bytes: int = 0,
+    intercept_decay: Any = "auto", sparse: bool = False,
 ) -> Any:
     p = _core.FitParams()
     p.loss = make_loss(loss, epsilon)
@@ -117,6 +122,14 @@ def _params(
     p.tol = -1.0 if tol is None else check_real(tol, "tol", low=0.0)
     p.n_iter_no_change = check_int(n_iter_no_change, "n_iter_no_change", low=1)
     p.shuffle = bool(shuffle)
+    if isinstance(intercept_decay, str):
+        if intercept_decay != "auto":
+            msg = f"intercept_decay must be a float in (0, 1] or 'auto', got {intercept_decay!r}"
+            raise ValueError(msg)
+        p.intercept_decay = SPARSE_INTERCEPT_DECAY if sparse else 1.0
+    else:
+        p.intercept_decay = check_real(intercept_decay, "intercept_decay", low=0.0, high=1.0,
+                                       low_open=True)
     if isinstance(shuffle_block, str):
         if shuffle_block != "auto":
             msg = f"shuffle_block must be an int >= 1 or 'auto', got {shuffle_block!r}"
@@ -244,6 +257,7 @@ def fit(
     track_objective: bool = True,
     shuffle_block: int | str = "auto",
     solver: str = "auto",
+    intercept_decay: float | str = 1.0,
 ) -> FitResult:
     """Fit a linear model ``f(x) = x @ coef + intercept`` by gradient descent.
 
@@ -290,6 +304,10 @@ def fit(
         epoch. "auto" (default): 8 when X holds at least 16 MiB, else 1. On label-sorted
         data the objective after each epoch stays within the seed-to-seed spread of a
         uniform shuffle (benchmarks/shuffle_study.py).
+    intercept_decay : float in (0, 1] or "auto"
+        Per-sample SGD only: the intercept's step is multiplied by this (default 1, so
+        dense and sparse X give the same model). "auto" is scikit-learn's convention,
+        which the SGD estimators use: 0.01 for sparse X, 1 for dense X.
     solver : {"auto", "lbfgs", "gd"}
         Full-batch algorithm. "lbfgs": L-BFGS whose line search runs on the margins
         (O(n) per trial, no extra pass over X); "gd": proximal gradient descent with
@@ -322,7 +340,8 @@ def fit(
         nesterov=nesterov, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
         shuffle=shuffle, shuffle_block=shuffle_block, average=average,
         random_state=random_state, t_start=t_start, track_objective=track_objective,
-        solver=solver, x_bytes=_x_bytes(Xm),
+        solver=solver, x_bytes=_x_bytes(Xm), intercept_decay=intercept_decay,
+        sparse=Xm.indices is not None,
     )
     sw = normalized_weights(check_sample_weight(sample_weight, n, Xm.dtype), Xm.dtype)
     coef, intercept = _start_point(Xm, coef_init, intercept_init)
@@ -410,7 +429,8 @@ def fit_ovr(
         penalty="l2", alpha=1e-4, l1_ratio=0.15, epsilon=0.1, fit_intercept=True,
         batch_size=1, learning_rate="auto", eta0=None, power_t=0.25, momentum=0.0,
         nesterov=False, max_iter=1000, tol=1e-3, n_iter_no_change=5, shuffle=True,
-        shuffle_block="auto", average=False, random_state=None, t_start=1.0,
+        shuffle_block="auto", intercept_decay=1.0, average=False, random_state=None,
+        t_start=1.0,
         track_objective=False, solver="auto",
     )
     unknown = set(params) - set(defaults)
@@ -425,7 +445,8 @@ def fit_ovr(
             msg = f"alpha must be a finite non-negative scalar or an array of shape ({K},)"
             raise ValueError(msg)
         defaults["alpha"] = float(alphas.min())
-    p = _params(loss=loss, n_samples=n, x_bytes=_x_bytes(Xm), **defaults)
+    p = _params(loss=loss, n_samples=n, x_bytes=_x_bytes(Xm), sparse=Xm.indices is not None,
+                **defaults)
     if sample_weight is None:
         sw = None
     else:

@@ -305,6 +305,7 @@ class _BaseSGD(_SparseCoefMixin, BaseEstimator):
             "n_iter_no_change": int(self.n_iter_no_change),
             "shuffle": bool(self.shuffle),
             "shuffle_block": self.shuffle_block,
+            "intercept_decay": "auto",  # scikit-learn's: 0.01 on sparse X
             "average": self.average,
             "n_jobs": self.n_jobs,
             "verbose": int(self.verbose),

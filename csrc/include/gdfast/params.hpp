@@ -39,6 +39,9 @@ struct FitParams {
     std::int64_t n_iter_no_change = 5;
     bool shuffle = true;
     std::int64_t shuffle_block = 1;  ///< 1: full row shuffle; k > 1: blocks of k rows
+    /// Per-sample SGD: the intercept moves by intercept_decay * (the step of a weight
+    /// whose feature is 1). scikit-learn uses 0.01 on sparse X, 1 on dense X.
+    double intercept_decay = 1.0;
     std::uint64_t seed = 0;
     std::int64_t average_start = 0;  ///< 0: no averaging; k >= 1: average from update t >= k
     double t_start = 1.0;            ///< scikit-learn's t_ to resume the schedule from

@@ -124,7 +124,7 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
                 }
                 if (it.S != 0.0) rows.axpy(i, static_cast<T>(it.S * c), it.U.data());
             }
-            if (p.fit_intercept) it.b += update;
+            if (p.fit_intercept) it.b += update * p.intercept_decay;
             if (l1 > 0.0) {
                 u += eta * l1;
                 const double sc = it.scale, S = it.S;
