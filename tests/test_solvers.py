@@ -843,3 +843,48 @@ def test_minibatch_many_chunks_bitwise_identical_across_threads(dtype, momentum,
         assert res.coef.tobytes() == ref.coef.tobytes()
         assert res.intercept == ref.intercept
         assert res.objective_history.tobytes() == ref.objective_history.tobytes()
+
+
+# ----------------------------------------------- L-BFGS line search on sparse, wide data
+@pytest.fixture(scope="module")
+def wide_sparse_logistic():
+    """A small analogue of BENCHMARKS.md's W4 (10,000 x 2,500): ~50 distinct columns per
+    row, exponential values, rows of unit norm, labels from a model on 10% of the
+    features, 5% flipped; alpha=1e-5. The optimum has a large norm (~117), so the
+    quasi-Newton steps start far too short."""
+    rng = np.random.default_rng(4)
+    n, d, k = 10_000, 2_500, 50
+    cols = np.sort(rng.integers(0, d, size=(n, k)), axis=1)
+    keep = np.ones((n, k), dtype=bool)
+    keep[:, 1:] = cols[:, 1:] != cols[:, :-1]
+    indptr = np.concatenate([[0], np.cumsum(keep.sum(axis=1))])
+    vals = rng.exponential(1.0, size=int(indptr[-1]))
+    X = sp.csr_matrix((vals, cols[keep], indptr), shape=(n, d))
+    X = sp.csr_matrix(X.multiply(1.0 / np.sqrt(X.multiply(X).sum(axis=1))))
+    truth = np.zeros(d)
+    support = rng.choice(d, size=d // 10, replace=False)
+    truth[support] = rng.standard_normal(support.size)
+    score = X @ truth
+    y = np.where(score > np.median(score), 1.0, -1.0)
+    flip = rng.random(n) < 0.05
+    y[flip] = -y[flip]
+    alpha = 1e-5
+    fun = gdfast.scipy_objective(X, y, loss="log", alpha=alpha)
+    ref = scipy.optimize.minimize(fun, np.zeros(d + 1), jac=True, method="L-BFGS-B",
+                                  options=dict(maxiter=20000, gtol=1e-12, ftol=1e-15))
+    return X, y, alpha, fun, ref.fun
+
+
+def test_lbfgs_ahead_of_scipy_on_wide_sparse_data(wide_sparse_logistic):
+    """With the same number of iterations, gdfast's L-BFGS (margin line search that
+    looks further when accepted steps are still steep) is well ahead of scipy's
+    L-BFGS-B on the same objective and gradient."""
+    X, y, alpha, fun, pstar = wide_sparse_logistic
+    d = X.shape[1]
+    for iters in (12, 24):
+        res = fit(X, y, loss="log", alpha=alpha, batch_size="full", max_iter=iters, tol=None)
+        ours = gdfast.objective(X, y, res.coef, res.intercept, loss="log", alpha=alpha)[0]
+        theirs = scipy.optimize.minimize(fun, np.zeros(d + 1), jac=True, method="L-BFGS-B",
+                                         options=dict(maxiter=iters)).fun
+        gap_ours, gap_theirs = (ours - pstar) / pstar, (theirs - pstar) / pstar
+        assert gap_ours < 0.5 * gap_theirs, (iters, gap_ours, gap_theirs)

@@ -65,6 +65,9 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
     const auto du = static_cast<std::size_t>(dim);
     const double l2 = p.penalty.l2();
     constexpr int kMem = 10;
+    // An accepted step whose slope is still below kSteep x the initial one triggers a
+    // look further along the line (see `steep`).
+    constexpr double kSteep = 0.3;
     Loss loss = p.loss;
     const bool continuation = !loss.is_smooth();
     const double mu_final = p.tol > 0.0 ? std::max(1e-6, std::min(p.tol, 1e-2)) : 1e-6;
@@ -73,6 +76,7 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
     PassWorkspace<T> ws;
     std::vector<T> wt(static_cast<std::size_t>(d)), gt(static_cast<std::size_t>(d));
     std::vector<double> m0(static_cast<std::size_t>(n)), m1(static_cast<std::size_t>(n));  // margins in double: the 1-D search differences them
+    std::vector<double> qv(static_cast<std::size_t>(n));  // margin direction of the 1-D search
     std::vector<double> x(du), g(du), x1(du), g1(du), dir(du), alpha_h(kMem), rho(kMem);
     std::vector<std::vector<double>> S(kMem, std::vector<double>(du)), Y(kMem, std::vector<double>(du));
     int hist = 0, head = 0;
@@ -157,7 +161,9 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
             }
         }
         // Trial step t1 = 1 by one fused pass.
-        const double c1 = 1e-4, c2 = 0.9;
+        // (a closer line minimum for the smoothed non-smooth losses: their curvature jumps
+        // between pieces, and the quasi-Newton model alone overshoots or stalls)
+        const double c1 = 1e-4, c2 = continuation ? 0.3 : 0.9;
         double t1 = 1.0;
         for (std::size_t j = 0; j < du; ++j) x1[j] = x[j] + t1 * dir[j];
         Eval trial = evaluate(x1, g1, m1.data());
@@ -171,15 +177,22 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
             return Status::non_finite;
         }
         double t = t1;
+        const double dphi1 = dotv(g1, dir);
         bool wolfe = trial.finite && trial.f <= cur.f + c1 * t1 * dphi0 &&
-                     std::fabs(dotv(g1, dir)) <= -c2 * dphi0;
-        if (!wolfe) {
+                     std::fabs(dphi1) <= -c2 * dphi0;
+        // Accepted but still descending steeply (the quasi-Newton scale is too short, as
+        // in the first iterations on ill-conditioned sparse data): look further along
+        // the line on the margins (O(n), no pass over X) and pay the pass for the new
+        // point only if it at least doubles the decrease.
+        const bool steep = wolfe && dphi1 < kSteep * dphi0;
+        if (!wolfe || steep) {
             // 1-D search on margins: q = (m1 - m0) / t1 (for the intercept too).
-            std::vector<double>& q = m1;
+            std::vector<double>& q = qv;
             for (std::int64_t i = 0; i < n; ++i) {
                 const auto ii = static_cast<std::size_t>(i);
                 q[ii] = (m1[ii] - m0[ii]) / t1;
             }
+            const double c2s = steep ? kSteep : c2;  // the search's curvature condition
             double ww = 0.0, wp = 0.0, pp = 0.0;
             for (std::int64_t j = 0; j < d; ++j) {
                 const auto jj = static_cast<std::size_t>(j);
@@ -207,7 +220,7 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
                         hi *= 2.0;
                         f_t = phi(hi, d_t);
                         if (!std::isfinite(f_t) || f_t > cur.f + c1 * hi * dphi0 || d_t >= 0.0) break;
-                        if (std::fabs(d_t) <= -c2 * dphi0) { lo = hi; found = true; break; }
+                        if (std::fabs(d_t) <= -c2s * dphi0) { lo = hi; found = true; break; }
                         lo = hi; f_lo = f_t; d_lo = d_t;
                     }
                 }
@@ -225,7 +238,7 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
                     if (!std::isfinite(f_t) || f_t > cur.f + c1 * tt * dphi0 || f_t >= f_lo) {
                         hi = tt;
                     } else {
-                        if (std::fabs(d_t) <= -c2 * dphi0) { lo = tt; found = true; break; }
+                        if (std::fabs(d_t) <= -c2s * dphi0) { lo = tt; found = true; break; }
                         if (d_t * (hi - lo) >= 0.0) hi = lo;
                         lo = tt; f_lo = f_t; d_lo = d_t;
                     }
@@ -233,45 +246,57 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
                 }
             }
             t = lo;
-            if (!(t > 0.0)) {  // no decrease along dir
-                if (hist == 0) {
-                    // Even steepest descent found no decrease: optimal to machine
-                    // precision (converged) unless the gradient is far from zero.
-                    rep.converged = std::sqrt(dotv(g, g)) <= 1e-8 * std::max(1.0, gnorm0) || iter > 1;
-                    rep.n_iter = iter - 1;
-                    break;
-                }
-                hist = 0;  // drop the curvature memory and retry from steepest descent
-                --iter;
-                continue;
+            double f_pred = 0.0;
+            if (steep) {
+                // keep t1 (already evaluated: no extra pass) unless the search found at
+                // least twice its decrease
+                double unused;
+                f_pred = t > t1 ? phi(t, unused) : trial.f;
             }
-            for (std::size_t j = 0; j < du; ++j) x1[j] = x[j] + t * dir[j];
-            // Value, gradient and fresh margins at the accepted point: one fused pass.
-            // (Margins are recomputed from the coefficients as stored in X's dtype, so
-            // no rounding drift accumulates across iterations, e.g. in float32.)
-            trial = evaluate(x1, g1, m1.data());
-            // The 1-D model works on margins rounded to X's dtype; if the real point does
-            // not decrease the objective (float32 near the optimum), backtrack on real
-            // evaluations instead.
-            for (int bt = 0; bt < 30 && trial.finite && trial.f > cur.f; ++bt) {
-                t *= 0.5;
+            const bool keep_t1 = steep && !(cur.f - f_pred >= 2.0 * (cur.f - trial.f));
+            if (keep_t1) {
+                t = t1;  // x1, g1, m1 and trial are those of t1: no extra pass
+            } else {
+                if (!(t > 0.0)) {  // no decrease along dir
+                    if (hist == 0) {
+                        // Even steepest descent found no decrease: optimal to machine
+                        // precision (converged) unless the gradient is far from zero.
+                        rep.converged = std::sqrt(dotv(g, g)) <= 1e-8 * std::max(1.0, gnorm0) || iter > 1;
+                        rep.n_iter = iter - 1;
+                        break;
+                    }
+                    hist = 0;  // drop the curvature memory and retry from steepest descent
+                    --iter;
+                    continue;
+                }
                 for (std::size_t j = 0; j < du; ++j) x1[j] = x[j] + t * dir[j];
+                // Value, gradient and fresh margins at the accepted point: one fused pass.
+                // (Margins are recomputed from the coefficients as stored in X's dtype, so
+                // no rounding drift accumulates across iterations, e.g. in float32.)
                 trial = evaluate(x1, g1, m1.data());
-            }
-            if (!trial.finite) {
-                rep.bad_epoch = iter;
-                return Status::non_finite;
-            }
-            if (trial.f > cur.f) {  // no decrease at this precision: as "no decrease along dir"
-                evaluate(x, g, m0.data());  // restore margins/gradient of x
-                if (hist == 0) {
-                    rep.converged = true;
-                    rep.n_iter = iter - 1;
-                    break;
+                // The 1-D model works on margins rounded to X's dtype; if the real point does
+                // not decrease the objective (float32 near the optimum), backtrack on real
+                // evaluations instead.
+                for (int bt = 0; bt < 30 && trial.finite && trial.f > cur.f; ++bt) {
+                    t *= 0.5;
+                    for (std::size_t j = 0; j < du; ++j) x1[j] = x[j] + t * dir[j];
+                    trial = evaluate(x1, g1, m1.data());
                 }
-                hist = 0;
-                --iter;
-                continue;
+                if (!trial.finite) {
+                    rep.bad_epoch = iter;
+                    return Status::non_finite;
+                }
+                if (trial.f > cur.f) {  // no decrease at this precision: as "no decrease along dir"
+                    evaluate(x, g, m0.data());  // restore margins/gradient of x
+                    if (hist == 0) {
+                        rep.converged = true;
+                        rep.n_iter = iter - 1;
+                        break;
+                    }
+                    hist = 0;
+                    --iter;
+                    continue;
+                }
             }
         }
         // Update the memory with s = x1 - x, y = g1 - g.
