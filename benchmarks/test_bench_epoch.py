@@ -21,12 +21,6 @@ import pytest
 import _impls
 from _workloads import get, w5
 
-# scikit-learn multiplies the intercept's SGD updates by 0.01 on sparse X
-# (SPARSE_INTERCEPT_DECAY); gdfast does not, and its objective after an epoch on W4 is
-# then measurably worse (issue 4, target 2). Kept visible as a non-strict xfail.
-_SPARSE_DECAY = pytest.mark.xfail(
-    reason="sklearn's sparse intercept_decay=0.01 not in gdfast (issue 4 target 2)",
-    strict=False)
 SGD_CASES = [("W1", "squared"), ("W2", "hinge"), ("W3", "log"), ("W4", "hinge"),
              ("W4", "log")]
 SGD_IDS = [f"{w}-{l}" for w, l in SGD_CASES]
@@ -57,10 +51,10 @@ def _p0(wl, loss) -> float:
 
 @pytest.mark.parametrize("impl", ["gdfast", "sklearn"])
 @pytest.mark.parametrize(("workload", "loss"), SGD_CASES, ids=SGD_IDS)
-def test_bench_sgd_epoch(benchmark, request, require_impl, dtype, workload, loss, impl):
+def test_bench_sgd_epoch(benchmark, require_impl, dtype, workload, loss, impl):
+    """gdfast's epoch (scikit-learn's algorithm, its sparse intercept damping included:
+    _impls passes intercept_decay='auto') must end no worse than scikit-learn's."""
     require_impl(impl)
-    if impl == "gdfast" and workload == "W4":
-        request.applymarker(_SPARSE_DECAY)
     wl = get(workload, dtype)
     benchmark.group = f"epoch-sgd-{workload}-{loss}-{dtype}"
     coef, intercept = benchmark(_impls.EPOCH[impl], wl, loss, 1)

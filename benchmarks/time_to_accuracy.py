@@ -206,7 +206,9 @@ class Trace:
         return (min(p for _, p in self.points) - pstar) / abs(pstar)
 
 
-def _geometric(start: int = 1, factor: float = 2.0) -> Iterator[int]:
+def _geometric(start: int = 1, factor: float = 1.4) -> Iterator[int]:
+    """1, 2, 3, 4, 6, 8, 11, 15, ...: fine enough to place the threshold crossings of fast
+    solvers within ~40% (every solver with an iteration count uses the same sequence)."""
     k = start
     while True:
         yield k
