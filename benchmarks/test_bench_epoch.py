@@ -36,12 +36,12 @@ def _p(wl, loss, coef, intercept) -> float:
     return _impls.objective_value(wl, loss, coef, intercept)
 
 
-def _sklearn_objective(wl, loss) -> float:
-    """The worst of scikit-learn's one-epoch objectives over SK_SEEDS."""
-    key = (wl.tag, loss, wl.scale)
+def _epoch_objectives(impl: str, wl, loss) -> np.ndarray:
+    """P after one epoch for each seed of SK_SEEDS (cached per workload)."""
+    key = (impl, wl.tag, loss, wl.scale)
     if key not in _SK_P:
-        _SK_P[key] = max(_p(wl, loss, *_impls.sk_sgd(wl, loss, 1, random_state=s))
-                         for s in SK_SEEDS)
+        _SK_P[key] = np.array([_p(wl, loss, *_impls.EPOCH[impl](wl, loss, 1, random_state=s))
+                               for s in SK_SEEDS])
     return _SK_P[key]
 
 
@@ -64,8 +64,15 @@ def test_bench_sgd_epoch(benchmark, require_impl, dtype, workload, loss, impl):
         # one epoch of only a few times 1/alpha rows ('optimal' schedule) may overshoot P(0)
         assert wl.n_samples * wl.alpha < 5 or p < _p0(wl, loss)
     else:
-        p_sk = _sklearn_objective(wl, loss)
-        assert p <= p_sk + SGD_RTOL * abs(p_sk), f"gdfast P={p:.6g} > sklearn P={p_sk:.6g}"
+        # One epoch's objective depends on the row order (seed); without shuffling the
+        # two runs agree to rounding (tests/test_estimators.py). Over the same seeds,
+        # gdfast's mean must not be worse than scikit-learn's by more than 1% plus two
+        # standard errors of the difference.
+        ours, theirs = _epoch_objectives("gdfast", wl, loss), _epoch_objectives("sklearn", wl, loss)
+        k = len(SK_SEEDS)
+        se = np.sqrt(ours.var(ddof=1) / k + theirs.var(ddof=1) / k)
+        limit = theirs.mean() + SGD_RTOL * abs(theirs.mean()) + 2 * se
+        assert ours.mean() <= limit, (ours, theirs)
 
 
 MB_PARAMS = [("gdfast", 1), ("gdfast", 2), ("sklearn", 1)]
@@ -90,7 +97,7 @@ def test_bench_minibatch_epoch(benchmark, require_impl, dtype, workload, loss, i
     assert np.isfinite(p)
     if impl != "sklearn":
         assert p < p0
-        p_sk = _sklearn_objective(wl, loss)
+        p_sk = float(_epoch_objectives("sklearn", wl, loss).max())  # its worst seed
         assert p0 - p >= 0.5 * (p0 - p_sk), f"mini-batch P={p:.6g}, sklearn P={p_sk:.6g}"
 
 
