@@ -82,7 +82,7 @@ Status minibatch_epochs_impl(const Rows& rows, const T* GDFAST_RESTRICT y, const
     const bool fixed = p.schedule == Schedule::constant || p.schedule == Schedule::adaptive;
     const std::int64_t n_batches = (n + B - 1) / B;
     constexpr std::int64_t kAhead = 6;
-    constexpr std::int64_t kAheadDense = 12;  // the dot loop alone runs faster: look further
+    constexpr std::int64_t kAheadDense = 12;  // the dot loop alone runs faster: look further  // the dot loop alone runs faster: look further
     constexpr bool dense = !Rows::is_sparse;
     const ColumnChunks chunks(d);
     const std::int64_t C = chunks.count;
@@ -129,13 +129,28 @@ Status minibatch_epochs_impl(const Rows& rows, const T* GDFAST_RESTRICT y, const
                     const int parity = static_cast<int>(bi & 1);
                     if (tid == 0) stop_at[parity] = poller.should_stop() ? 1 : 0;
                     T* const pb = part_p + parity * B * C;
-                    for (std::int64_t k = r0; k < r1; ++k) {
+                    auto ahead = [&](std::int64_t k) {
                         if (k + kAheadDense < n) {
                             const std::int64_t ia = ord[k + kAheadDense];
                             rows.prefetch_cols(ia, j0, j1);
                             GDFAST_PREFETCH(y + ia);
                             if (sw != nullptr) GDFAST_PREFETCH(sw + ia);
                         }
+                    };
+                    std::int64_t k = r0;
+                    for (; k + 4 <= r1; k += 4) {  // four rows share the loads of v
+                        for (int u = 0; u < 4; ++u) ahead(k + u);
+                        const T *x0 = rows.row(ord[k]), *x1 = rows.row(ord[k + 1]),
+                                *x2 = rows.row(ord[k + 2]), *x3 = rows.row(ord[k + 3]);
+                        for (std::int64_t c = c0; c < c1; ++c) {
+                            const std::int64_t a = chunks.begin(c);
+                            T out[4];
+                            simd::dot4(x0 + a, x1 + a, x2 + a, x3 + a, v + a, chunks.end(c) - a, out);
+                            for (int u = 0; u < 4; ++u) pb[(k + u - r0) * C + c] = out[u];
+                        }
+                    }
+                    for (; k < r1; ++k) {
+                        ahead(k);
                         const T* const row = rows.row(ord[k]);
                         for (std::int64_t c = c0; c < c1; ++c) {
                             const std::int64_t a = chunks.begin(c);

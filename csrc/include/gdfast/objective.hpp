@@ -20,14 +20,14 @@ GDFAST_BEGIN_NAMESPACE
 template <class T>
 inline void prefetch_ahead(const T* first, const T* last) noexcept {
 #if defined(__GNUC__) || defined(__clang__)
-    constexpr std::int64_t dist = sizeof(T) >= 8 ? 2048 : 4096;
-    const char* p = reinterpret_cast<const char*>(first) + dist;
-    const char* const e = reinterpret_cast<const char*>(last) + dist;
-    for (; p < e; p += 64) {
+    // (addresses as integers: the targets may lie past the end of X)
+    constexpr std::uintptr_t dist = sizeof(T) >= 8 ? 2048 : 4096;
+    const std::uintptr_t e = reinterpret_cast<std::uintptr_t>(last) + dist;
+    for (std::uintptr_t p = reinterpret_cast<std::uintptr_t>(first) + dist; p < e; p += 64) {
         if constexpr (sizeof(T) >= 8)
-            __builtin_prefetch(p, 0, 3);
+            __builtin_prefetch(reinterpret_cast<const void*>(p), 0, 3);
         else
-            __builtin_prefetch(p, 0, 2);
+            __builtin_prefetch(reinterpret_cast<const void*>(p), 0, 2);
     }
 #else
     (void)first;
