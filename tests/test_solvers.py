@@ -888,3 +888,28 @@ def test_lbfgs_ahead_of_scipy_on_wide_sparse_data(wide_sparse_logistic):
                                          options=dict(maxiter=iters)).fun
         gap_ours, gap_theirs = (ours - pstar) / pstar, (theirs - pstar) / pstar
         assert gap_ours < 0.5 * gap_theirs, (iters, gap_ours, gap_theirs)
+
+
+def test_minibatch_chunks_every_isa_variant():
+    """The column-chunked mini-batch kernel in every compiled variant (AVX-512, AVX2,
+    portable): the same bits for 1 and 2 threads, and the same model to rounding."""
+    from gdfast import _core
+
+    isas = [i for i in ("portable", "avx2", "avx512") if i in gdfast.config()["simd_available"]]
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((1500, 301))
+    y = X @ rng.standard_normal(301) + rng.standard_normal(1500)
+    kw = dict(loss="squared", batch_size=50, learning_rate="constant", eta0=0.01,
+              max_iter=2, tol=None, random_state=0, average=True)
+    coefs = {}
+    before = _core.isa()
+    try:
+        for isa in isas:
+            _core.set_isa(isa)
+            r1, r2 = fit(X, y, n_jobs=1, **kw), fit(X, y, n_jobs=2, **kw)
+            assert r1.coef.tobytes() == r2.coef.tobytes(), isa
+            coefs[isa] = r1.coef
+    finally:
+        _core.set_isa(before)
+    for isa, c in coefs.items():
+        np.testing.assert_allclose(c, coefs["portable"], rtol=1e-9, atol=1e-12, err_msg=isa)
