@@ -131,3 +131,19 @@ def test_cython_pxd(tmp_path: Path) -> None:
                          text=True, timeout=120)
     assert res.returncode == 0, res.stderr[-3000:]
     assert res.stdout.strip() == "ok"
+
+
+@pytest.mark.skipif(CXX is None, reason="no C++ compiler on PATH")
+def test_kernel_benchmark_builds_and_runs(tmp_path: Path) -> None:
+    """benchmarks/kernel_bench.cpp (the C++-only microbenchmark quoted in the issue notes)
+    compiles against the installed headers (portable kernels) and runs at a tiny size."""
+    src = Path(__file__).resolve().parent.parent / "benchmarks" / "kernel_bench.cpp"
+    if not src.exists():
+        pytest.skip("benchmarks/ not in this checkout")
+    exe = tmp_path / "kernel_bench"
+    cmd = [CXX, "-std=c++17", "-O1", "-fopenmp", f"-I{gdfast.get_include()}", str(src), "-o", str(exe)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    out = subprocess.run([str(exe), "2", "0.001"], check=True, capture_output=True, text=True,
+                         timeout=120).stdout
+    assert "gdfast kernels (portable), 2 thread(s)" in out
+    assert out.count("fused pass") == 6 and out.count("SGD epoch") == 6
