@@ -51,14 +51,13 @@ from typing import Any
 
 import numpy as np
 import scipy.optimize
-import scipy.sparse as sp
 
 HERE = pathlib.Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import _impls  # noqa: E402
-from _workloads import PROBLEMS, Workload, bench_scale, get, problem  # noqa: E402
+from _workloads import PROBLEMS, Workload, bench_scale, problem  # noqa: E402
 
 THRESHOLDS = (1e-2, 1e-3, 1e-4)
 CACHE = HERE / ".cache" / "pstar.json"

@@ -699,3 +699,13 @@ def test_sparse_intercept_decay_follows_sklearn():
         gdfast.fit(Xs, np.where(y == 1, 1.0, -1.0), loss="hinge", intercept_decay=0.0)
     with pytest.raises(ValueError, match="intercept_decay"):
         gdfast.fit(Xs, np.where(y == 1, 1.0, -1.0), loss="hinge", intercept_decay="sk")
+
+
+def test_public_names_exported():
+    """``from gdfast import *`` gives the estimators and the functional API."""
+    namespace: dict = {}
+    exec("from gdfast import *", namespace)
+    for name in ("SGDClassifier", "SGDRegressor", "LinearSVC", "LinearSVR", "fit", "fit_ovr",
+                 "objective", "scipy_objective", "DivergenceError", "config"):
+        assert name in namespace, name
+    assert all(hasattr(gdfast, name) for name in gdfast.__all__)
