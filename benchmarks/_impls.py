@@ -187,19 +187,6 @@ def gd_sgd(wl: Any, loss: str, n_epochs: int = 1, *, batch_size: Any = 1,
     return r.coef, float(r.intercept)
 
 
-def prepared_objective(X: np.ndarray, y: np.ndarray, loss: str, n_threads: int
-                       ) -> Callable[[np.ndarray, float], Any]:
-    """The bare C++ fused pass on buffers validated once (what a tight loop over
-    ``gdfast.scipy_objective`` pays per call, minus its Python glue)."""
-    from gdfast import _core
-    from gdfast._options import make_loss
-
-    g = np.empty(X.shape[1], dtype=X.dtype)
-    L = make_loss(loss, 0.1)
-    return lambda w, b: _core.objective(X, None, None, X.shape[1], y, None, w, b, L, g,
-                                        None, n_threads)
-
-
 EPOCH: dict[str, Callable[..., tuple[np.ndarray, float]]] = {
     "gdfast": gd_sgd,
     "sklearn": sk_sgd,

@@ -61,8 +61,9 @@ Status minibatch_epochs_impl(const Rows& rows, const T* GDFAST_RESTRICT y, const
     const double l2 = p.penalty.l2(), l1 = p.penalty.l1();
     const double mu = p.momentum;
     const bool use_momentum = mu > 0.0;
-    std::vector<double> slope(static_cast<std::size_t>(B)), lossv(static_cast<std::size_t>(B)),
-        wts(static_cast<std::size_t>(B));
+    // CSR only: the batch's slopes, losses and weights shared between the two phases
+    const auto shared = static_cast<std::size_t>(Rows::is_sparse ? B : 0);
+    std::vector<double> slope(shared), lossv(shared), wts(shared);
     AlignedVector<T> vel, grad;  // aligned: threads write column ranges
     double vel_b = 0.0;
     if (use_momentum) {
