@@ -757,14 +757,17 @@ def test_shuffle_block_auto_threshold():
 @pytest.mark.parametrize("loss", ["hinge", "log"])
 def test_shuffle_block_label_sorted_data(loss):
     """Blocks of 8 rows, mixed 16 blocks at a time, converge like a uniform shuffle even
-    when the rows are sorted by label (where no shuffling fails badly)."""
+    when the rows are sorted by label (where no shuffling fails badly). The averaged
+    iterate is compared: the last plain SGD iterate of the hinge loss varies by ~9% from
+    seed to seed here, more than the 3% being tested (the average varies by < 1%)."""
     rng = np.random.default_rng(2)
     n, d = 40_000, 20
     X = rng.standard_normal((n, d))
     y = np.where(X @ rng.standard_normal(d) + 0.5 * rng.standard_normal(n) > 0, 1.0, -1.0)
     order = np.argsort(y, kind="stable")
     X, y = np.ascontiguousarray(X[order]), y[order]
-    kw = dict(loss=loss, alpha=1e-4, learning_rate="optimal", max_iter=3, tol=None)
+    kw = dict(loss=loss, alpha=1e-4, learning_rate="optimal", max_iter=3, tol=None,
+              average=True)
 
     def objective(**extra):
         vals = []
@@ -780,7 +783,7 @@ def test_shuffle_block_label_sorted_data(loss):
     assert unshuffled > 1.2 * uniform, (unshuffled, uniform)  # the data is hard to order
 
 
-# ------------------------------------------- mini-batch with column-owning threads
+# ----------------------------------------------- mini-batch with row-group threads
 def _minibatch_reference(X, y, *, B, eta, l2, l1, epochs):
     """Mini-batch SGD replayed in numpy (rows in order, constant step, squared loss):
     w <- soft((1 - eta l2) w - eta/|b| sum_b (x.w + b - y) x, eta l1), plus the running
@@ -801,11 +804,12 @@ def _minibatch_reference(X, y, *, B, eta, l2, l1, epochs):
 
 
 @pytest.mark.parametrize("penalty", ["l2", "elasticnet"])
-def test_minibatch_matches_numpy_replay_with_column_chunks(penalty):
-    """d = 301 gives the dense kernel 6 column chunks (the threads own chunks, the
-    margins are chunk partials summed in order); n % B != 0 exercises a short batch."""
+def test_minibatch_matches_numpy_replay_with_row_groups(penalty):
+    """B = 100 gives the dense kernel 3 row groups of 33-34 rows (threads own groups, the
+    batch gradient is the group sums added in order); n % B != 0 exercises a short batch
+    (whose 3 groups have 0-1 rows)."""
     rng = np.random.default_rng(5)
-    n, d, B, eta, alpha, epochs = 1000, 301, 64, 0.02, 0.01, 3
+    n, d, B, eta, alpha, epochs = 1002, 301, 100, 0.02, 0.01, 3
     X = rng.standard_normal((n, d)) / np.sqrt(d)
     y = X @ rng.standard_normal(d) + 0.1 * rng.standard_normal(n)
     l1 = 0.15 * alpha if penalty == "elasticnet" else 0.0
@@ -830,12 +834,12 @@ def test_minibatch_matches_numpy_replay_with_column_chunks(penalty):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
 @pytest.mark.parametrize("loss", ["log", "hinge"])
-def test_minibatch_many_chunks_bitwise_identical_across_threads(dtype, momentum, loss):
+def test_minibatch_many_groups_bitwise_identical_across_threads(dtype, momentum, loss):
     rng = np.random.default_rng(6)
-    n, d = 3000, 700  # 14 column chunks, more than the threads
+    n, d = 3000, 700  # batch 300: 9 row groups, more than the threads
     X = rng.standard_normal((n, d)).astype(dtype)
     y = np.where(X[:, :10].sum(axis=1) > 0, 1.0, -1.0).astype(dtype)
-    kw = dict(loss=loss, penalty="elasticnet", alpha=1e-3, batch_size=100, max_iter=3,
+    kw = dict(loss=loss, penalty="elasticnet", alpha=1e-3, batch_size=300, max_iter=3,
               tol=None, random_state=2, momentum=momentum, average=momentum == 0.0)
     ref = gdfast.fit(X, y, n_jobs=1, **kw)
     for n_jobs in (2, 5):
@@ -890,8 +894,8 @@ def test_lbfgs_ahead_of_scipy_on_wide_sparse_data(wide_sparse_logistic):
         assert gap_ours < 0.5 * gap_theirs, (iters, gap_ours, gap_theirs)
 
 
-def test_minibatch_chunks_every_isa_variant():
-    """The column-chunked mini-batch kernel in every compiled variant (AVX-512, AVX2,
+def test_minibatch_groups_every_isa_variant():
+    """The row-group mini-batch kernel in every compiled variant (AVX-512, AVX2,
     portable): the same bits for 1 and 2 threads, and the same model to rounding."""
     from gdfast import _core
 
@@ -899,7 +903,7 @@ def test_minibatch_chunks_every_isa_variant():
     rng = np.random.default_rng(9)
     X = rng.standard_normal((1500, 301))
     y = X @ rng.standard_normal(301) + rng.standard_normal(1500)
-    kw = dict(loss="squared", batch_size=50, learning_rate="constant", eta0=0.01,
+    kw = dict(loss="squared", batch_size=200, learning_rate="constant", eta0=0.01,
               max_iter=2, tol=None, random_state=0, average=True)
     coefs = {}
     before = _core.isa()

@@ -3,21 +3,24 @@
 // same inputs (no shared scalar writes), and the result has the same bits for any
 // thread count.
 //
-// Dense X: each thread owns a fixed range of column chunks (the chunks depend only on
-// n_cols). Per batch it computes the partial dot products of the batch's rows over its
-// own chunks, one barrier publishes them, every thread sums the chunk partials in chunk
-// order (so margins do not depend on the thread count), evaluates the losses and adds
-// the batch's gradient into its own columns. X's bytes and v's columns are each touched
-// by one thread only; the next batch needs no barrier because a thread only reads the
-// columns of v it wrote itself. The partials are double-buffered by batch parity.
+// Dense X -- each row read once, one barrier per batch. A batch is cut into fixed row
+// groups (a function of the batch size only). Each thread owns a range of groups; for
+// each of its rows it computes the margin, the loss and the slope, and adds the row's
+// gradient into its group's buffer while the row is still in L1 (four rows at a time,
+// as in the fused pass of objective.hpp). One barrier publishes the group buffers;
+// every thread then sums them in group order and applies the same step to its own
+// private copy of the iterate. That costs O(n_cols * groups) per batch, small next to
+// the batch's rows, and keeps the copies identical, so the next batch needs no barrier.
+// Group buffers and sums are double-buffered by batch parity: a thread can run one
+// batch ahead of the slowest reader, never two (it must pass the next barrier first).
 //
 // CSR X: (A) the rows of the batch are split among threads, which compute margins and
 // slopes; (B) the columns are split, each thread adding the batch's gradient into its
-// own columns; two barriers per batch.
+// own columns; two barriers per batch. (A private iterate per thread would cost
+// O(n_cols) per batch, which for wide sparse data exceeds the batch's own work.)
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -32,38 +35,387 @@
 #include "rng.hpp"
 #include "rows.hpp"
 #include "schedule.hpp"
+#include "simd.hpp"
 #include "status.hpp"
 
 GDFAST_BEGIN_NAMESPACE
 
-/// Fixed column chunks of the dense mini-batch kernel: a function of n_cols only.
-/// Chunks are whole multiples of 16 columns (cache-line aligned for float32/64 rows),
-/// at least ~48 columns each (a partial dot costs a horizontal sum), at most 16.
-struct ColumnChunks {
-    std::int64_t n_cols = 0, count = 1, units = 1;
-    explicit ColumnChunks(std::int64_t d) noexcept : n_cols(d) {
-        units = std::max<std::int64_t>(1, (d + 15) / 16);
-        count = std::clamp<std::int64_t>(d / 48, 1, std::min<std::int64_t>(16, units));
-    }
-    std::int64_t begin(std::int64_t c) const noexcept {
-        return std::min(n_cols, 16 * (units * c / count));
-    }
-    std::int64_t end(std::int64_t c) const noexcept { return begin(c + 1); }
+/// Fixed row groups of the dense mini-batch kernel: a function of the batch size only.
+/// Groups of >= 32 rows (a group buffer is zeroed and summed once per batch), at most 16.
+struct RowGroups {
+    std::int64_t count = 1;
+    explicit RowGroups(std::int64_t batch) noexcept
+        : count(std::clamp<std::int64_t>(batch / 32, 1, 16)) {}
+    /// First row of group g, relative to the start of a batch of nb rows.
+    std::int64_t begin(std::int64_t g, std::int64_t nb) const noexcept { return nb * g / count; }
 };
 
+/// The scalar state of the iterate; every thread keeps a copy and updates it alike.
+struct BatchScalars {
+    double scale = 1.0, b = 0.0, S = 0.0, avg_b = 0.0, t = 0.0, vb = 0.0;
+    std::int64_t k = 0;
+};
+
+/// The columns [j0, j1) of the arrays a thread updates. U / base: averaging (else null);
+/// vel / g: momentum (else null).
+template <class T>
+struct ColumnView {
+    T* v = nullptr;
+    T* U = nullptr;
+    T* base = nullptr;
+    T* vel = nullptr;
+    T* g = nullptr;
+    std::int64_t j0 = 0, j1 = 0;
+};
+
+/// One batch's step on columns [j0, j1). `add_grad(c, out)` adds c times the batch's
+/// gradient sum (sum_k slope_k x_k) into out[j0:j1); gsum / wb are the summed slopes and
+/// sample weights of the batch (wb > 0).
+template <class T, class AddGrad>
+inline void apply_batch(const ColumnView<T>& cv, BatchScalars& s, double gsum, double wb,
+                        double eta, const FitParams& p, AddGrad&& add_grad) {
+    const double l2 = p.penalty.l2(), l1 = p.penalty.l1(), mu = p.momentum;
+    T* const v = cv.v;
+    T* const U = cv.U;
+    if (!(mu > 0.0)) {
+        const double f = std::max(0.0, 1.0 - eta * l2);
+        if (f > 0.0) {
+            s.scale *= f;
+        } else {  // weights collapse to zero: fold the segment, zero v
+            for (std::int64_t j = cv.j0; j < cv.j1; ++j) {
+                if (U != nullptr && s.S != 0.0) {
+                    cv.base[j] = static_cast<T>(static_cast<double>(cv.base[j]) + s.S * static_cast<double>(v[j]) -
+                                                static_cast<double>(U[j]));
+                    U[j] = T(0);
+                }
+                v[j] = T(0);
+            }
+            s.S = 0.0;
+            s.scale = 1.0;
+        }
+        const double c = -eta / (wb * s.scale);
+        add_grad(c, v);
+        if (U != nullptr && s.S != 0.0) add_grad(s.S * c, U);
+        if (l1 > 0.0) {
+            const auto thr = static_cast<T>(eta * l1 / s.scale);
+            for (std::int64_t j = cv.j0; j < cv.j1; ++j) {
+                const T nv = soft_threshold(v[j], thr);
+                if (U != nullptr && s.S != 0.0) U[j] += static_cast<T>(s.S * static_cast<double>(nv - v[j]));
+                v[j] = nv;
+            }
+        }
+        if (p.fit_intercept) s.b -= eta * gsum / wb;
+    } else {
+        T* const g = cv.g;
+        T* const vl = cv.vel;
+        for (std::int64_t j = cv.j0; j < cv.j1; ++j) g[j] = static_cast<T>(l2 * static_cast<double>(v[j]));
+        add_grad(1.0 / wb, g);
+        for (std::int64_t j = cv.j0; j < cv.j1; ++j) {
+            const double gj = static_cast<double>(g[j]);
+            const double vj = static_cast<double>(vl[j]);
+            const double nvel = mu * vj - eta * gj;
+            // Nesterov in Bengio's form: v holds the look-ahead point.
+            const double step_j = p.nesterov ? mu * mu * vj - (1.0 + mu) * eta * gj : nvel;
+            double nw = static_cast<double>(v[j]) + step_j;
+            if (l1 > 0.0) nw = soft_threshold(nw, eta * l1);
+            if (U != nullptr && s.S != 0.0) U[j] += static_cast<T>(s.S * (nw - static_cast<double>(v[j])));
+            vl[j] = static_cast<T>(nvel);
+            v[j] = static_cast<T>(nw);
+        }
+        if (p.fit_intercept) {
+            const double gb = gsum / wb;
+            const double nvb = mu * s.vb - eta * gb;
+            s.b += p.nesterov ? mu * mu * s.vb - (1.0 + mu) * eta * gb : nvb;
+            s.vb = nvb;
+        }
+    }
+}
+
+/// Closes a batch: accumulates the average, rescales v when the scale gets small.
+template <class T>
+inline void end_batch(const ColumnView<T>& cv, BatchScalars& s, std::int64_t average_start) {
+    if (average_start > 0 && s.t >= static_cast<double>(average_start)) {
+        s.S += s.scale;
+        ++s.k;
+        s.avg_b += (s.b - s.avg_b) / static_cast<double>(s.k);
+    }
+    if (s.scale < (cv.U != nullptr ? 1e-4 : 1e-9)) {
+        for (std::int64_t j = cv.j0; j < cv.j1; ++j) {
+            if (cv.U != nullptr && s.S != 0.0) {
+                cv.base[j] = static_cast<T>(static_cast<double>(cv.base[j]) + s.S * static_cast<double>(cv.v[j]) -
+                                            static_cast<double>(cv.U[j]));
+                cv.U[j] = T(0);
+            }
+            cv.v[j] = static_cast<T>(static_cast<double>(cv.v[j]) * s.scale);
+        }
+        s.S = 0.0;
+        s.scale = 1.0;
+    }
+    s.t += 1.0;
+}
+
+namespace detail {
+
+template <class T>
+BatchScalars scalars_of(const ScaledIterate<T>& it, double t, double vel_b) {
+    BatchScalars s;
+    s.scale = it.scale;
+    s.b = it.b;
+    s.S = it.S;
+    s.avg_b = it.avg_b;
+    s.t = t;
+    s.vb = vel_b;
+    s.k = it.k;
+    return s;
+}
+
+template <class T>
+void store_scalars(const BatchScalars& s, ScaledIterate<T>& it, double& t, double& vel_b) {
+    it.scale = s.scale;
+    it.b = s.b;
+    it.S = s.S;
+    it.avg_b = s.avg_b;
+    it.k = s.k;
+    t = s.t;
+    vel_b = s.vb;
+}
+
+/// Loss sums of one row group (own cache line: groups are written by different threads).
+struct alignas(kCacheLine) GroupSums {
+    double slope = 0.0, weight = 0.0, loss = 0.0;
+};
+
+}  // namespace detail
+
+/// Shared epoch bookkeeping of both kernels: shuffling, the step rule, the epoch end.
+template <class Rows, class T>
+struct MinibatchDriver {
+    const FitParams& p;
+    const StepRule& step;
+    std::vector<std::int64_t> order, block_ids;
+    Rng rng;
+    EpochEnd<Rows, T> epoch_end;
+    double t;
+    double eta_fixed;
+    bool fixed;
+
+    MinibatchDriver(const Rows& rows, const T* y, const T* sw, const FitParams& params,
+                    const StepRule& s, EpochObserver<T> observer, Poller& poller, int n_threads)
+        : p(params), step(s), rng(params.seed),
+          epoch_end(rows, y, sw, params, observer, poller, n_threads), t(params.t_start),
+          eta_fixed(params.eta0),
+          fixed(params.schedule == Schedule::constant || params.schedule == Schedule::adaptive) {
+        if (!p.shuffle) {
+            order.resize(static_cast<std::size_t>(rows.n_rows));
+            for (std::int64_t i = 0; i < rows.n_rows; ++i) order[static_cast<std::size_t>(i)] = i;
+        }
+    }
+    const std::int64_t* begin_epoch(std::int64_t n) {
+        if (p.shuffle) shuffle_order(order, n, p.shuffle_block, rng, block_ids);
+        return order.data();
+    }
+    double eta(double tt) const { return fixed ? eta_fixed : step.eta(tt); }
+    /// After an epoch's batches: 0 continue, 1 stop with `st` (ok / converged included).
+    bool end_epoch(std::int64_t epoch, bool stopped, double sumloss, double wsum,
+                   ScaledIterate<T>& it, FitReport& rep, Status& st) {
+        rep.n_iter = stopped ? epoch - 1 : epoch;
+        rep.t = t;
+        if (stopped) {
+            st = Status::interrupted;
+            return true;
+        }
+        double eta_now = eta(t);
+        const EpochVerdict verdict =
+            epoch_end(epoch, t, wsum > 0.0 ? sumloss / wsum : 0.0, NAN, eta_now, it, rep);
+        if (p.schedule == Schedule::adaptive) eta_fixed = eta_now;
+        rep.final_eta = eta_now;
+        st = Status::ok;
+        if (verdict == EpochVerdict::diverged) {
+            st = Status::non_finite;
+            return true;
+        }
+        if (verdict == EpochVerdict::stop_interrupted) {
+            st = Status::interrupted;
+            return true;
+        }
+        if (verdict == EpochVerdict::converged) {
+            rep.converged = true;
+            return true;
+        }
+        return false;
+    }
+};
+
+/// Dense kernel (see the top of this file).
 template <class Rows, class T = typename Rows::value_type>
-Status minibatch_epochs_impl(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
-                        ScaledIterate<T>& it, const FitParams& p, const StepRule& step,
-                        EpochObserver<T> observer, Poller& poller, int n_threads,
-                        FitReport& rep) {
+Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
+                       ScaledIterate<T>& it, const FitParams& p, const StepRule& step,
+                       EpochObserver<T> observer, Poller& poller, int n_threads, FitReport& rep) {
     const std::int64_t n = rows.n_rows, d = rows.n_cols;
     const std::int64_t B = std::max<std::int64_t>(1, std::min(p.batch_size, n));
-    const double l2 = p.penalty.l2(), l1 = p.penalty.l1();
-    const double mu = p.momentum;
-    const bool use_momentum = mu > 0.0;
-    // CSR only: the batch's slopes, losses and weights shared between the two phases
-    const auto shared = static_cast<std::size_t>(Rows::is_sparse ? B : 0);
-    std::vector<double> slope(shared), lossv(shared), wts(shared);
+    const bool use_momentum = p.momentum > 0.0;
+    if (use_momentum) it.finalize();  // momentum keeps scale == 1 (the velocity is not lazy)
+    const RowGroups groups(B);
+    const std::int64_t G = groups.count;
+    // Group buffers start on cache lines: they are written by different threads.
+    constexpr auto kLine = static_cast<std::int64_t>(kCacheLine / sizeof(T));
+    const std::int64_t ld = (d + kLine - 1) / kLine * kLine;
+    AlignedVector<T> gbuf(static_cast<std::size_t>(2 * G * ld));
+    std::vector<detail::GroupSums> gsums(static_cast<std::size_t>(2 * G));
+    AlignedVector<T> vel(use_momentum ? static_cast<std::size_t>(d) : 0, T(0));
+    double vel_b = 0.0;
+    MinibatchDriver<Rows, T> drv(rows, y, sw, p, step, observer, poller, n_threads);
+    const std::int64_t n_batches = (n + B - 1) / B;
+    const int nt = static_cast<int>(std::min<std::int64_t>(std::max(1, n_threads), G));
+    constexpr std::int64_t kAhead = 12;  // rows prefetched ahead, into L2 (4 to 16: alike)
+
+    for (std::int64_t epoch = 1; epoch <= p.max_iter; ++epoch) {
+        const std::int64_t* const ord = drv.begin_epoch(n);
+        double sumloss = 0.0, wsum = 0.0;
+        int stop_at[2] = {0, 0};  // the poll result of the batch of that parity
+        T* const gbuf_p = gbuf.data();
+        detail::GroupSums* const gsums_p = gsums.data();
+
+#pragma omp parallel num_threads(nt)
+        {
+            const std::int64_t tid = thread_id(), team = team_size();
+            std::int64_t g0, g1;
+            split_range(G, team, tid, g0, g1);
+            // This thread's copy of the iterate; all copies evolve alike.
+            AlignedVector<T> v(it.v, it.v + d), gtot(static_cast<std::size_t>(d)), U, base, vl, gr;
+            if (it.averaging()) {
+                U.assign(it.U.begin(), it.U.end());
+                base.assign(it.base.begin(), it.base.end());
+            }
+            if (use_momentum) {
+                vl.assign(vel.begin(), vel.end());
+                gr.assign(static_cast<std::size_t>(d), T(0));
+            }
+            ColumnView<T> cv;
+            cv.v = v.data();
+            cv.U = it.averaging() ? U.data() : nullptr;
+            cv.base = it.averaging() ? base.data() : nullptr;
+            cv.vel = use_momentum ? vl.data() : nullptr;
+            cv.g = use_momentum ? gr.data() : nullptr;
+            cv.j1 = d;
+            BatchScalars s = detail::scalars_of(it, drv.t, vel_b);
+            const T* const vp = v.data();
+            T* const gt = gtot.data();
+            double my_loss = 0.0, my_w = 0.0;
+            bool stopped = false;
+            for (std::int64_t bi = 0; bi < n_batches; ++bi) {
+                const std::int64_t r0 = bi * B, r1 = std::min(n, r0 + B), nb = r1 - r0;
+                const int parity = static_cast<int>(bi & 1);
+                if (tid == 0) stop_at[parity] = poller.should_stop() ? 1 : 0;
+                T* const gb = gbuf_p + parity * G * ld;
+                detail::GroupSums* const gs = gsums_p + parity * G;
+                // Prefetch along this thread's rows, into the next batch past its last.
+                const std::int64_t own1 = r0 + groups.begin(g1, nb);
+                const std::int64_t nnb = std::min(n, r1 + B) - r1;
+                const std::int64_t next0 = r1 + groups.begin(g0, nnb);
+                auto ahead = [&](std::int64_t k) {
+                    std::int64_t q = k + kAhead;
+                    if (q >= own1) q = next0 + (q - own1);
+                    if (q < n) {
+                        const std::int64_t ia = ord[q];
+                        rows.prefetch(ia);
+                        GDFAST_PREFETCH(y + ia);
+                        if (sw != nullptr) GDFAST_PREFETCH(sw + ia);
+                    }
+                };
+                const double scale = s.scale, b = s.b;
+                for (std::int64_t g = g0; g < g1; ++g) {
+                    const std::int64_t a = r0 + groups.begin(g, nb), e = r0 + groups.begin(g + 1, nb);
+                    T* const acc = gb + g * ld;
+                    std::fill(acc, acc + d, T(0));
+                    detail::GroupSums sum;
+                    // One row given x_i.v: accumulates the sums, returns its slope.
+                    auto visit = [&](std::int64_t i, T xv) -> T {
+                        double dl;
+                        const double l = p.loss.eval(static_cast<double>(y[i]), scale * static_cast<double>(xv) + b, dl);
+                        const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+                        const double slope = si * std::clamp(dl, -1e12, 1e12);
+                        sum.slope += slope;
+                        sum.weight += si;
+                        sum.loss += si * l;
+                        return static_cast<T>(slope);
+                    };
+                    std::int64_t k = a;
+                    for (; k + 4 <= e; k += 4) {  // four rows share the loads of v and acc
+                        for (int u = 0; u < 4; ++u) ahead(k + u);
+                        const std::int64_t i0 = ord[k], i1 = ord[k + 1], i2 = ord[k + 2], i3 = ord[k + 3];
+                        const T *x0 = rows.row(i0), *x1 = rows.row(i1), *x2 = rows.row(i2), *x3 = rows.row(i3);
+                        T xv[4];
+                        simd::dot4(x0, x1, x2, x3, vp, d, xv);
+                        const T sl[4] = {visit(i0, xv[0]), visit(i1, xv[1]), visit(i2, xv[2]), visit(i3, xv[3])};
+                        if (sl[0] != T(0) || sl[1] != T(0) || sl[2] != T(0) || sl[3] != T(0))
+                            simd::axpy4(sl, x0, x1, x2, x3, acc, d);
+                    }
+                    for (; k < e; ++k) {
+                        ahead(k);
+                        const std::int64_t i = ord[k];
+                        const T sl = visit(i, rows.dot(i, vp));
+                        if (sl != T(0)) rows.axpy(i, sl, acc);
+                    }
+                    gs[g] = sum;
+                }
+#pragma omp barrier
+                if (stop_at[parity] != 0) {
+                    stopped = true;
+                    break;
+                }
+                double gsum = 0.0, wb = 0.0;
+                for (std::int64_t g = 0; g < G; ++g) {
+                    gsum += gs[g].slope;
+                    wb += gs[g].weight;
+                    my_loss += gs[g].loss;
+                }
+                my_w += wb;
+                if (wb > 0.0) {
+                    // The batch's gradient sum: the group buffers added in group order.
+                    std::copy(gb, gb + d, gt);
+                    for (std::int64_t g = 1; g < G; ++g) {
+                        const T* GDFAST_RESTRICT src = gb + g * ld;
+                        T* GDFAST_RESTRICT dst = gt;
+                        for (std::int64_t j = 0; j < d; ++j) dst[j] += src[j];
+                    }
+                    apply_batch(cv, s, gsum, wb, drv.eta(s.t), p, [&](double c, T* GDFAST_RESTRICT out) {
+                        const auto ct = static_cast<T>(c);
+                        const T* GDFAST_RESTRICT src = gt;
+                        for (std::int64_t j = 0; j < d; ++j) out[j] += ct * src[j];
+                    });
+                }
+                end_batch(cv, s, it.average_start);
+            }
+            if (tid == 0) {
+                std::copy(v.begin(), v.end(), it.v);
+                if (it.averaging()) {
+                    std::copy(U.begin(), U.end(), it.U.begin());
+                    std::copy(base.begin(), base.end(), it.base.begin());
+                }
+                if (use_momentum) std::copy(vl.begin(), vl.end(), vel.begin());
+                detail::store_scalars(s, it, drv.t, vel_b);
+                sumloss = my_loss;
+                wsum = my_w;
+                if (stopped) stop_at[0] = stop_at[1] = 1;
+            }
+        }
+        Status st;
+        if (drv.end_epoch(epoch, stop_at[0] != 0 || stop_at[1] != 0, sumloss, wsum, it, rep, st)) return st;
+    }
+    return Status::ok;
+}
+
+/// CSR kernel (see the top of this file).
+template <class Rows, class T = typename Rows::value_type>
+Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
+                     ScaledIterate<T>& it, const FitParams& p, const StepRule& step,
+                     EpochObserver<T> observer, Poller& poller, int n_threads, FitReport& rep) {
+    const std::int64_t n = rows.n_rows, d = rows.n_cols;
+    const std::int64_t B = std::max<std::int64_t>(1, std::min(p.batch_size, n));
+    const bool use_momentum = p.momentum > 0.0;
+    std::vector<double> slope(static_cast<std::size_t>(B)), lossv(static_cast<std::size_t>(B)),
+        wts(static_cast<std::size_t>(B));
     AlignedVector<T> vel, grad;  // aligned: threads write column ranges
     double vel_b = 0.0;
     if (use_momentum) {
@@ -71,36 +423,15 @@ Status minibatch_epochs_impl(const Rows& rows, const T* GDFAST_RESTRICT y, const
         vel.assign(static_cast<std::size_t>(d), T(0));
         grad.assign(static_cast<std::size_t>(d), T(0));
     }
-    std::vector<std::int64_t> order, block_ids;
-    Rng rng(p.seed);
-    if (!p.shuffle) {
-        order.resize(static_cast<std::size_t>(n));
-        for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
-    }
-    EpochEnd<Rows, T> epoch_end(rows, y, sw, p, observer, poller, n_threads);
-    double t = p.t_start;
-    double eta_fixed = p.eta0;
-    const bool fixed = p.schedule == Schedule::constant || p.schedule == Schedule::adaptive;
+    MinibatchDriver<Rows, T> drv(rows, y, sw, p, step, observer, poller, n_threads);
     const std::int64_t n_batches = (n + B - 1) / B;
     constexpr std::int64_t kAhead = 6;
-    constexpr std::int64_t kAheadDense = 12;  // the dot loop alone runs faster: look further  // the dot loop alone runs faster: look further
-    constexpr bool dense = !Rows::is_sparse;
-    const ColumnChunks chunks(d);
-    const std::int64_t C = chunks.count;
-    // Dense: a thread per chunk at most. The partial dots, two batches' worth.
-    const int nt = dense ? static_cast<int>(std::min<std::int64_t>(std::max(1, n_threads), C))
-                         : std::max(1, n_threads);
-    std::vector<T> partial(dense ? static_cast<std::size_t>(2 * B * C) : 0);
+    const int nt = std::max(1, n_threads);
 
     for (std::int64_t epoch = 1; epoch <= p.max_iter; ++epoch) {
-        if (p.shuffle) shuffle_order(order, n, p.shuffle_block, rng, block_ids);
-        const std::int64_t* ord = order.data();
+        const std::int64_t* const ord = drv.begin_epoch(n);
         double sumloss = 0.0, wsum = 0.0;
         int stop = 0;
-        int stop_at[2] = {0, 0};  // dense: the poll result of the batch of that parity
-        T* const part_p = partial.data();
-        T* const v = it.v;
-        T* const U = it.averaging() ? it.U.data() : nullptr;
         double* const slope_p = slope.data();
         double* const loss_p = lossv.data();
         double* const wts_p = wts.data();
@@ -108,226 +439,86 @@ Status minibatch_epochs_impl(const Rows& rows, const T* GDFAST_RESTRICT y, const
 #pragma omp parallel num_threads(nt)
         {
             const std::int64_t tid = thread_id(), team = team_size();
-            std::int64_t j0, j1, c0 = 0, c1 = 0;
-            if constexpr (dense) {
-                split_range(C, team, tid, c0, c1);
-                j0 = chunks.begin(c0);
-                j1 = chunks.begin(c1);
-            } else {
-                split_range(d, team, tid, j0, j1);
-            }
-            // Dense: this thread's copy of the batch's slopes (every thread computes all).
-            std::vector<double> own_slope(dense ? static_cast<std::size_t>(B) : 0);
-            double* const sl = dense ? own_slope.data() : slope_p;
-            // Thread-private copies of the scalar state; all threads update them alike.
-            double scale = it.scale, b = it.b, S = it.S, avg_b = it.avg_b, tt = t, vb = vel_b;
-            std::int64_t kavg = it.k;
+            ColumnView<T> cv;
+            split_range(d, team, tid, cv.j0, cv.j1);
+            cv.v = it.v;
+            cv.U = it.averaging() ? it.U.data() : nullptr;
+            cv.base = it.averaging() ? it.base.data() : nullptr;
+            cv.vel = use_momentum ? vel.data() : nullptr;
+            cv.g = use_momentum ? grad.data() : nullptr;
+            BatchScalars s = detail::scalars_of(it, drv.t, vel_b);
             double my_loss = 0.0, my_w = 0.0;
             for (std::int64_t bi = 0; bi < n_batches; ++bi) {
                 const std::int64_t r0 = bi * B, r1 = std::min(n, r0 + B), nb = r1 - r0;
-                double gsum = 0.0, wb = 0.0;
-                if constexpr (dense) {
-                    const int parity = static_cast<int>(bi & 1);
-                    if (tid == 0) stop_at[parity] = poller.should_stop() ? 1 : 0;
-                    T* const pb = part_p + parity * B * C;
-                    auto ahead = [&](std::int64_t k) {
-                        if (k + kAheadDense < n) {
-                            const std::int64_t ia = ord[k + kAheadDense];
-                            rows.prefetch_cols(ia, j0, j1);
-                            GDFAST_PREFETCH(y + ia);
-                            if (sw != nullptr) GDFAST_PREFETCH(sw + ia);
-                        }
-                    };
-                    std::int64_t k = r0;
-                    for (; k + 4 <= r1; k += 4) {  // four rows share the loads of v
-                        for (int u = 0; u < 4; ++u) ahead(k + u);
-                        const T *x0 = rows.row(ord[k]), *x1 = rows.row(ord[k + 1]),
-                                *x2 = rows.row(ord[k + 2]), *x3 = rows.row(ord[k + 3]);
-                        for (std::int64_t c = c0; c < c1; ++c) {
-                            const std::int64_t a = chunks.begin(c);
-                            T out[4];
-                            simd::dot4(x0 + a, x1 + a, x2 + a, x3 + a, v + a, chunks.end(c) - a, out);
-                            for (int u = 0; u < 4; ++u) pb[(k + u - r0) * C + c] = out[u];
-                        }
-                    }
-                    for (; k < r1; ++k) {
-                        ahead(k);
-                        const T* const row = rows.row(ord[k]);
-                        for (std::int64_t c = c0; c < c1; ++c) {
-                            const std::int64_t a = chunks.begin(c);
-                            pb[(k - r0) * C + c] = simd::dot(row + a, v + a, chunks.end(c) - a);
-                        }
-                    }
-#pragma omp barrier
-                    if (stop_at[parity] != 0) break;
-                    for (std::int64_t k = 0; k < nb; ++k) {
-                        const std::int64_t i = ord[r0 + k];
-                        double xv = 0.0;
-                        for (std::int64_t c = 0; c < C; ++c) xv += static_cast<double>(pb[k * C + c]);
-                        double dl;
-                        const double l = p.loss.eval(static_cast<double>(y[i]), scale * xv + b, dl);
-                        const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
-                        sl[k] = si * std::clamp(dl, -1e12, 1e12);
-                        gsum += sl[k];
-                        wb += si;
-                        my_loss += si * l;
-                    }
-                } else {
-                    if (tid == 0 && poller.should_stop()) stop = 1;
+                if (tid == 0 && poller.should_stop()) stop = 1;
+                const double scale = s.scale, b = s.b;
 #pragma omp for schedule(static)
-                    for (std::int64_t k = r0; k < r1; ++k) {
-                        const std::int64_t i = ord[k];
-                        if (k + kAhead < n) rows.prefetch(ord[k + kAhead]);
-                        const double pred = scale * static_cast<double>(rows.dot(i, v)) + b;
-                        double dl;
-                        const double l = p.loss.eval(static_cast<double>(y[i]), pred, dl);
-                        const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
-                        slope_p[k - r0] = si * std::clamp(dl, -1e12, 1e12);
-                        loss_p[k - r0] = si * l;
-                        wts_p[k - r0] = si;
-                    }
-                    // (implicit barrier: slopes complete; `stop` visible)
-                    if (stop != 0) break;
-                    for (std::int64_t k = 0; k < nb; ++k) {
-                        gsum += slope_p[k];
-                        wb += wts_p[k];
-                        my_loss += loss_p[k];
-                    }
+                for (std::int64_t k = r0; k < r1; ++k) {
+                    const std::int64_t i = ord[k];
+                    if (k + kAhead < n) rows.prefetch(ord[k + kAhead]);
+                    const double pred = scale * static_cast<double>(rows.dot(i, it.v)) + b;
+                    double dl;
+                    const double l = p.loss.eval(static_cast<double>(y[i]), pred, dl);
+                    const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+                    slope_p[k - r0] = si * std::clamp(dl, -1e12, 1e12);
+                    loss_p[k - r0] = si * l;
+                    wts_p[k - r0] = si;
+                }
+                // (implicit barrier: slopes complete; `stop` visible)
+                if (stop != 0) break;
+                double gsum = 0.0, wb = 0.0;
+                for (std::int64_t k = 0; k < nb; ++k) {
+                    gsum += slope_p[k];
+                    wb += wts_p[k];
+                    my_loss += loss_p[k];
                 }
                 my_w += wb;
-                const double eta = fixed ? eta_fixed : step.eta(tt);
                 if (wb > 0.0) {
-                    if (!use_momentum) {
-                        const double f = std::max(0.0, 1.0 - eta * l2);
-                        if (f > 0.0) {
-                            scale *= f;
-                        } else {  // weights collapse to zero: fold the segment, zero v
-                            for (std::int64_t j = j0; j < j1; ++j) {
-                                if (U != nullptr && S != 0.0) {
-                                    it.base[j] = static_cast<T>(static_cast<double>(it.base[j]) + S * static_cast<double>(v[j]) - static_cast<double>(U[j]));
-                                    U[j] = T(0);
-                                }
-                                v[j] = T(0);
-                            }
-                            S = 0.0;
-                            scale = 1.0;
-                        }
-                        const double c = -eta / (wb * scale);
-                        for (std::int64_t k = 0; k < nb; ++k) {
-                            if (sl[k] == 0.0) continue;
-                            const auto ck = static_cast<T>(c * sl[k]);
-                            rows.axpy_cols(ord[r0 + k], ck, v, j0, j1);
-                            if (U != nullptr && S != 0.0)
-                                rows.axpy_cols(ord[r0 + k], static_cast<T>(S * c * sl[k]), U, j0, j1);
-                        }
-                        if (l1 > 0.0) {
-                            const auto thr = static_cast<T>(eta * l1 / scale);
-                            for (std::int64_t j = j0; j < j1; ++j) {
-                                const T nv = soft_threshold(v[j], thr);
-                                if (U != nullptr && S != 0.0) U[j] += static_cast<T>(S * static_cast<double>(nv - v[j]));
-                                v[j] = nv;
-                            }
-                        }
-                        if (p.fit_intercept) b -= eta * gsum / wb;
-                    } else {
-                        T* const g = grad.data();
-                        T* const vl = vel.data();
-                        for (std::int64_t j = j0; j < j1; ++j) g[j] = static_cast<T>(l2 * static_cast<double>(v[j]));
-                        const double inv = 1.0 / wb;
+                    apply_batch(cv, s, gsum, wb, drv.eta(s.t), p, [&](double c, T* out) {
                         for (std::int64_t k = 0; k < nb; ++k)
-                            if (sl[k] != 0.0)
-                                rows.axpy_cols(ord[r0 + k], static_cast<T>(inv * sl[k]), g, j0, j1);
-                        for (std::int64_t j = j0; j < j1; ++j) {
-                            const double gj = static_cast<double>(g[j]);
-                            const double vj = static_cast<double>(vl[j]);
-                            const double nvel = mu * vj - eta * gj;
-                            // Nesterov in Bengio's form: v holds the look-ahead point.
-                            double step_j = p.nesterov ? mu * mu * vj - (1.0 + mu) * eta * gj : nvel;
-                            double nw = static_cast<double>(v[j]) + step_j;
-                            if (l1 > 0.0) nw = soft_threshold(nw, eta * l1);
-                            if (U != nullptr && S != 0.0) U[j] += static_cast<T>(S * (nw - static_cast<double>(v[j])));
-                            vl[j] = static_cast<T>(nvel);
-                            v[j] = static_cast<T>(nw);
-                        }
-                        if (p.fit_intercept) {
-                            const double gb = gsum / wb;
-                            const double nvb = mu * vb - eta * gb;
-                            b += p.nesterov ? mu * mu * vb - (1.0 + mu) * eta * gb : nvb;
-                            vb = nvb;
-                        }
-                    }
+                            if (slope_p[k] != 0.0)
+                                rows.axpy_cols(ord[r0 + k], static_cast<T>(c * slope_p[k]), out, cv.j0, cv.j1);
+                    });
                 }
-                if (it.average_start > 0 && tt >= static_cast<double>(it.average_start)) {
-                    S += scale;
-                    ++kavg;
-                    avg_b += (b - avg_b) / static_cast<double>(kavg);
-                }
-                if (scale < (U != nullptr ? 1e-4 : 1e-9)) {
-                    for (std::int64_t j = j0; j < j1; ++j) {
-                        if (U != nullptr && S != 0.0) {
-                            it.base[j] = static_cast<T>(static_cast<double>(it.base[j]) + S * static_cast<double>(v[j]) - static_cast<double>(U[j]));
-                            U[j] = T(0);
-                        }
-                        v[j] = static_cast<T>(static_cast<double>(v[j]) * scale);
-                    }
-                    S = 0.0;
-                    scale = 1.0;
-                }
-                tt += 1.0;
-                if constexpr (!dense) {
+                end_batch(cv, s, it.average_start);
 #pragma omp barrier
-                }
             }
             if (tid == 0) {
-                vel_b = vb;
-                it.scale = scale;
-                it.b = b;
-                it.S = S;
-                it.k = kavg;
-                it.avg_b = avg_b;
-                t = tt;
+                detail::store_scalars(s, it, drv.t, vel_b);
                 sumloss = my_loss;
                 wsum = my_w;
             }
         }
-        if (stop_at[0] != 0 || stop_at[1] != 0) stop = 1;
-        rep.n_iter = stop != 0 ? epoch - 1 : epoch;
-        rep.t = t;
-        if (stop != 0) return Status::interrupted;
-        double eta_now = fixed ? eta_fixed : step.eta(t);
-        const EpochVerdict verdict =
-            epoch_end(epoch, t, wsum > 0.0 ? sumloss / wsum : 0.0, NAN, eta_now, it, rep);
-        if (p.schedule == Schedule::adaptive) eta_fixed = eta_now;
-        rep.final_eta = eta_now;
-        if (verdict == EpochVerdict::diverged) return Status::non_finite;
-        if (verdict == EpochVerdict::stop_interrupted) return Status::interrupted;
-        if (verdict == EpochVerdict::converged) {
-            rep.converged = true;
-            break;
-        }
+        Status st;
+        if (drv.end_epoch(epoch, stop != 0, sumloss, wsum, it, rep, st)) return st;
     }
     return Status::ok;
 }
 
-/// Mini-batch SGD epochs (see the top of this file). Threads write disjoint column
-/// ranges of the iterate, so it is kept in a cache-line aligned copy while they run:
-/// the caller's buffer may share a cache line across a range boundary.
+/// Mini-batch SGD epochs (see the top of this file).
 template <class Rows, class T = typename Rows::value_type>
 Status minibatch_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
                         ScaledIterate<T>& it, const FitParams& p, const StepRule& step,
                         EpochObserver<T> observer, Poller& poller, int n_threads,
                         FitReport& rep) {
-    struct Restore {
-        ScaledIterate<T>& it;
-        T* user;
-        AlignedVector<T> work;
-        ~Restore() {
-            std::copy(work.begin(), work.end(), user);
-            it.v = user;
-        }
-    } guard{it, it.v, AlignedVector<T>(it.v, it.v + it.d)};
-    it.v = guard.work.data();
-    return minibatch_epochs_impl(rows, y, sw, it, p, step, observer, poller, n_threads, rep);
+    if constexpr (!Rows::is_sparse) {
+        return minibatch_dense(rows, y, sw, it, p, step, observer, poller, n_threads, rep);
+    } else {
+        // Threads write disjoint column ranges of the iterate, so it is kept in a
+        // cache-line aligned copy while they run: the caller's buffer may share a cache
+        // line across a range boundary.
+        struct Restore {
+            ScaledIterate<T>& it;
+            T* user;
+            AlignedVector<T> work;
+            ~Restore() {
+                std::copy(work.begin(), work.end(), user);
+                it.v = user;
+            }
+        } guard{it, it.v, AlignedVector<T>(it.v, it.v + it.d)};
+        it.v = guard.work.data();
+        return minibatch_csr(rows, y, sw, it, p, step, observer, poller, n_threads, rep);
+    }
 }
 
 GDFAST_END_NAMESPACE

@@ -45,12 +45,6 @@ struct DenseRows {
     /// Ask the memory system for row i ahead of use (random visiting orders are
     /// latency bound otherwise), into L2: a dozen rows ahead do not fit the L1 miss
     /// buffers. Caps at 2 KiB: the hardware prefetcher streams the rest.
-    /// Prefetch of columns [j0, j1) of row i only (column-partitioned threads).
-    void prefetch_cols(std::int64_t i, std::int64_t j0, std::int64_t j1) const noexcept {
-        const char* p = reinterpret_cast<const char*>(row(i) + j0);
-        const std::int64_t bytes = (j1 - j0) * std::int64_t(sizeof(T));
-        for (std::int64_t off = 0; off < bytes; off += 64) GDFAST_PREFETCH_L2(p + off);
-    }
     void prefetch(std::int64_t i) const noexcept {
         const char* p = reinterpret_cast<const char*>(row(i));
         const std::int64_t bytes = std::min<std::int64_t>(n_cols * std::int64_t(sizeof(T)), 2048);
