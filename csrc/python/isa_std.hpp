@@ -1,7 +1,11 @@
 // gdfast L1 (internal): every standard / system header the kernels use, included by each
 // ISA translation unit *before* its target pragma, so that the standard library and the
 // ISA-neutral types keep the baseline instruction set in every TU (no ODR mixing of
-// AVX-512 code into generic paths).
+// AVX-512 code into generic paths). The ISA-neutral gdfast headers (outside the inline
+// ISA namespace: losses, penalties, parameters, status, allocator) are included here too:
+// their inline functions are shared by all variants, and an out-of-line copy compiled
+// under an AVX-512 target pragma could otherwise be the one the linker keeps. Inlined
+// into a kernel they still take that kernel's instruction set.
 #pragma once
 
 #include <algorithm>
@@ -19,5 +23,10 @@
 #include <immintrin.h>
 #endif
 
+#include "gdfast/aligned.hpp"
+#include "gdfast/loss.hpp"
+#include "gdfast/params.hpp"
+#include "gdfast/penalty.hpp"
+#include "gdfast/status.hpp"
 #include "gdfast/types.hpp"
 #include "kernel_table.hpp"

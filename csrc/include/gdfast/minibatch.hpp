@@ -329,16 +329,19 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                     T* const acc = gb + g * ld;
                     std::fill(acc, acc + d, T(0));
                     detail::GroupSums sum;
-                    // One row given x_i.v: accumulates the sums, returns its slope.
-                    auto visit = [&](std::int64_t i, T xv) -> T {
-                        double dl;
-                        const double l = p.loss.eval(static_cast<double>(y[i]), scale * static_cast<double>(xv) + b, dl);
+                    // One row given its loss l and dL/dp: accumulates the sums, returns its slope.
+                    auto account = [&](std::int64_t i, double l, double dl) -> T {
                         const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
                         const double slope = si * std::clamp(dl, -1e12, 1e12);
                         sum.slope += slope;
                         sum.weight += si;
                         sum.loss += si * l;
                         return static_cast<T>(slope);
+                    };
+                    auto visit = [&](std::int64_t i, T xv) -> T {
+                        double dl;
+                        const double l = p.loss.eval(static_cast<double>(y[i]), scale * static_cast<double>(xv) + b, dl);
+                        return account(i, l, dl);
                     };
                     std::int64_t k = a;
                     for (; k + 4 <= e; k += 4) {  // four rows share the loads of v and acc
@@ -347,7 +350,13 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                         const T *x0 = rows.row(i0), *x1 = rows.row(i1), *x2 = rows.row(i2), *x3 = rows.row(i3);
                         T xv[4];
                         simd::dot4(x0, x1, x2, x3, vp, d, xv);
-                        const T sl[4] = {visit(i0, xv[0]), visit(i1, xv[1]), visit(i2, xv[2]), visit(i3, xv[3])};
+                        const double yk[4] = {static_cast<double>(y[i0]), static_cast<double>(y[i1]),
+                                              static_cast<double>(y[i2]), static_cast<double>(y[i3])};
+                        double pk[4], lk[4], dk[4];
+                        for (int u = 0; u < 4; ++u) pk[u] = scale * static_cast<double>(xv[u]) + b;
+                        p.loss.eval4(yk, pk, lk, dk);
+                        const T sl[4] = {account(i0, lk[0], dk[0]), account(i1, lk[1], dk[1]),
+                                         account(i2, lk[2], dk[2]), account(i3, lk[3], dk[3])};
                         if (sl[0] != T(0) || sl[1] != T(0) || sl[2] != T(0) || sl[3] != T(0))
                             simd::axpy4(sl, x0, x1, x2, x3, acc, d);
                     }

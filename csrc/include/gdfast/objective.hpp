@@ -71,12 +71,9 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
         if (g != nullptr)
             for (std::int64_t j = 0; j < d; ++j) g[j] = T(0);
         PassSums s;
-        // One row given its dot product x_i.v: accumulates the sums, returns s_i dL/dp.
-        auto visit = [&](std::int64_t i, T xv) -> T {
-            const double p = scale * static_cast<double>(xv) + b;
+        // One row given its margin p and loss l, dl: accumulates the sums, returns s_i dL/dp.
+        auto account = [&](std::int64_t i, double p, double l, double dl) -> T {
             const double wi = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
-            double dl;
-            const double l = loss.eval(static_cast<double>(y[i]), p, dl);
             s.loss += wi * l;
             if (smoothing) {
                 double unused;
@@ -87,6 +84,12 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
             if (!std::isfinite(p) || !std::isfinite(l)) s.finite = false;
             if (margins != nullptr) margins[i] = static_cast<M>(p);
             return static_cast<T>(wi * dl);
+        };
+        auto visit = [&](std::int64_t i, T xv) -> T {
+            const double p = scale * static_cast<double>(xv) + b;
+            double dl;
+            const double l = loss.eval(static_cast<double>(y[i]), p, dl);
+            return account(i, p, l, dl);
         };
         std::int64_t i = i0;
         if constexpr (!Rows::is_sparse) {
@@ -101,8 +104,14 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
                         *r3 = rows.row(i + 3);
                 T xv[4] = {T(0), T(0), T(0), T(0)};
                 simd::dot4(r0, r1, r2, r3, v, d4, xv);
+                double pk[4], yk[4], lk[4], dk[4];
+                for (int k = 0; k < 4; ++k) {
+                    pk[k] = scale * static_cast<double>(xv[k]) + b;
+                    yk[k] = static_cast<double>(y[i + k]);
+                }
+                loss.eval4(yk, pk, lk, dk);
                 T a[4];
-                for (int k = 0; k < 4; ++k) a[k] = visit(i + k, xv[k]);
+                for (int k = 0; k < 4; ++k) a[k] = account(i + k, pk[k], lk[k], dk[k]);
                 if (g != nullptr && (a[0] != T(0) || a[1] != T(0) || a[2] != T(0) || a[3] != T(0)))
                     simd::axpy4(a, r0, r1, r2, r3, g, d4);
             }
