@@ -15,18 +15,22 @@
 #define GDFAST_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define GDFAST_PREFETCH(p) __builtin_prefetch(static_cast<const void*>(p), 0, 3)
 #define GDFAST_PREFETCH_L2(p) __builtin_prefetch(static_cast<const void*>(p), 0, 1)
+#define GDFAST_COMPILER_BARRIER() asm volatile("" ::: "memory")
 #elif defined(_MSC_VER)
+#include <intrin.h>
 #define GDFAST_RESTRICT __restrict
 #define GDFAST_LIKELY(x) (x)
 #define GDFAST_UNLIKELY(x) (x)
 #define GDFAST_PREFETCH(p) ((void)0)
 #define GDFAST_PREFETCH_L2(p) ((void)0)
+#define GDFAST_COMPILER_BARRIER() _ReadWriteBarrier()
 #else
 #define GDFAST_RESTRICT
 #define GDFAST_LIKELY(x) (x)
 #define GDFAST_UNLIKELY(x) (x)
 #define GDFAST_PREFETCH(p) ((void)0)
 #define GDFAST_PREFETCH_L2(p) ((void)0)
+#define GDFAST_COMPILER_BARRIER() ((void)0)
 #endif
 
 #ifndef GDFAST_ISA

@@ -44,8 +44,12 @@ struct DenseRows {
     }
     /// Ask the memory system for row i ahead of use (random visiting orders are
     /// latency bound otherwise), into L2: a dozen rows ahead do not fit the L1 miss
-    /// buffers. Caps at 2 KiB: the hardware prefetcher streams the rest.
+    /// buffers. Caps at 2 KiB: the hardware prefetcher streams the rest. The compiler
+    /// barrier keeps the prefetches ahead of the current rows' work (without it GCC 12's
+    /// schedule made a dense mini-batch epoch on W1 46 instead of 36 ms).
+    void prefetch_index(std::int64_t) const noexcept {}  // (a dense row's place is known)
     void prefetch(std::int64_t i) const noexcept {
+        GDFAST_COMPILER_BARRIER();
         const char* p = reinterpret_cast<const char*>(row(i));
         const std::int64_t bytes = std::min<std::int64_t>(n_cols * std::int64_t(sizeof(T)), 2048);
         for (std::int64_t off = 0; off < bytes; off += 64) GDFAST_PREFETCH_L2(p + off);
@@ -93,11 +97,26 @@ struct CsrRows {
         for (std::int64_t k = begin(i), e = end(i); k < e; ++k)
             f(static_cast<std::int64_t>(indices[k]), data[k]);
     }
+    /// Ask for row i ahead of use, into L2: its values and indices, up to 256 stored
+    /// values (the hardware prefetcher streams the rest). The compiler barrier keeps the
+    /// prefetches where they are written, ahead of the current row's work: GCC 12
+    /// otherwise schedules them so that per-sample SGD on W4 takes 48 instead of 32 ms an
+    /// epoch (measured; the first line of each array alone: 46 ms).
     void prefetch(std::int64_t i) const noexcept {
-        const std::int64_t b = begin(i);
-        GDFAST_PREFETCH(data + b);
-        GDFAST_PREFETCH(indices + b);
+        GDFAST_COMPILER_BARRIER();
+        const std::int64_t b = begin(i), e = std::min(end(i), b + 256);
+        if (e <= b) return;
+        const char* pd = reinterpret_cast<const char*>(data + b);
+        const char* const pde = reinterpret_cast<const char*>(data + e);
+        for (; pd < pde; pd += 64) GDFAST_PREFETCH_L2(pd);
+        GDFAST_PREFETCH_L2(pde - 1);  // the last line, when the row does not start on one
+        const char* pi = reinterpret_cast<const char*>(indices + b);
+        const char* const pie = reinterpret_cast<const char*>(indices + e);
+        for (; pi < pie; pi += 64) GDFAST_PREFETCH_L2(pi);
+        GDFAST_PREFETCH_L2(pie - 1);
     }
+    /// Ask for the position of row i (a stage ahead of `prefetch(i)`, which reads it).
+    void prefetch_index(std::int64_t i) const noexcept { GDFAST_PREFETCH(indptr + i); }
 };
 
 /// Validates CSR invariants once (so the kernels need no checks): returns 0 if valid,
