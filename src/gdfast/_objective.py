@@ -65,7 +65,11 @@ class _Problem:
         # check below then reports it)
         with np.errstate(over="ignore", invalid="ignore"):
             if self.l2:
-                value += 0.5 * self.l2 * float(np.dot(w, w))
+                # (not np.dot: an OpenBLAS dot of this length wakes BLAS threads that
+                # keep spinning after it and take a core from the next fused pass -- W4
+                # with 2 threads: 48 instead of 19 ms a call)
+                w64 = w.astype(np.float64, copy=False)
+                value += 0.5 * self.l2 * float(np.add.reduce(w64 * w64))
                 g += (self.l2 * w.astype(np.float64)).astype(g.dtype)
             if self.l1:
                 value += self.l1 * float(np.abs(w).sum(dtype=np.float64))
