@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 
 #include "config.hpp"
 #include "simd.hpp"
@@ -130,11 +131,17 @@ int csr_check(const I* indptr, const I* indices, std::int64_t n_rows, std::int64
         if (indptr[i + 1] < indptr[i]) return 2;
     const auto nnz = static_cast<std::int64_t>(indptr[n_rows]);
     if (nnz > n_indices) return 3;
+    // Branch-free, so that it vectorizes: a scalar loop here cost ~1 ns per stored
+    // value, as much as half of a fused pass over the matrix (W4: ~10 of ~30 ms).
     int bad = 0;
+    if (n_cols > static_cast<std::int64_t>(std::numeric_limits<I>::max())) {
 #pragma omp parallel for num_threads(n_threads) schedule(static) reduction(| : bad)
-    for (std::int64_t k = 0; k < nnz; ++k) {
-        const auto j = static_cast<std::int64_t>(indices[k]);
-        if (j < 0 || j >= n_cols) bad |= 1;
+        for (std::int64_t k = 0; k < nnz; ++k) bad |= static_cast<int>(indices[k] < 0);
+    } else {
+        const auto lim = static_cast<I>(n_cols);
+#pragma omp parallel for num_threads(n_threads) schedule(static) reduction(| : bad)
+        for (std::int64_t k = 0; k < nnz; ++k)
+            bad |= static_cast<int>(indices[k] < 0) | static_cast<int>(indices[k] >= lim);
     }
     return bad != 0 ? 4 : 0;
 }
