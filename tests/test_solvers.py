@@ -834,12 +834,14 @@ def test_minibatch_matches_numpy_replay_with_row_groups(penalty):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
 @pytest.mark.parametrize("loss", ["log", "hinge"])
-def test_minibatch_many_groups_bitwise_identical_across_threads(dtype, momentum, loss):
+@pytest.mark.parametrize("batch_size", [16, 300])
+def test_minibatch_many_groups_bitwise_identical_across_threads(dtype, momentum, loss,
+                                                                batch_size):
     rng = np.random.default_rng(6)
-    n, d = 3000, 700  # batch 300: 9 row groups, more than the threads
+    n, d = 3000, 700  # batch 300: 9 row groups, more than the threads; batch 16: 2 of 8
     X = rng.standard_normal((n, d)).astype(dtype)
     y = np.where(X[:, :10].sum(axis=1) > 0, 1.0, -1.0).astype(dtype)
-    kw = dict(loss=loss, penalty="elasticnet", alpha=1e-3, batch_size=300, max_iter=3,
+    kw = dict(loss=loss, penalty="elasticnet", alpha=1e-3, batch_size=batch_size, max_iter=3,
               tol=None, random_state=2, momentum=momentum, average=momentum == 0.0)
     ref = gdfast.fit(X, y, n_jobs=1, **kw)
     for n_jobs in (2, 5):

@@ -41,11 +41,14 @@
 GDFAST_BEGIN_NAMESPACE
 
 /// Fixed row groups of the dense mini-batch kernel: a function of the batch size only.
-/// Groups of >= 32 rows (a group buffer is zeroed and summed once per batch), at most 16.
+/// Groups of >= 32 rows (a group buffer is zeroed and summed once per batch: n_cols per
+/// group, against 2 n_cols per row for the rows), at most 16; batches of 16 to 63 rows
+/// still get two groups (of >= 8 rows), so that two threads can share them.
 struct RowGroups {
     std::int64_t count = 1;
     explicit RowGroups(std::int64_t batch) noexcept
-        : count(std::clamp<std::int64_t>(batch / 32, 1, 16)) {}
+        : count(std::max<std::int64_t>(
+              1, std::clamp<std::int64_t>(batch / 32, std::min<std::int64_t>(batch / 8, 2), 16))) {}
     /// First row of group g, relative to the start of a batch of nb rows.
     std::int64_t begin(std::int64_t g, std::int64_t nb) const noexcept { return nb * g / count; }
 };
