@@ -210,8 +210,9 @@ def epoch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
            "mean over the timed runs (each with its own seed). "
            "Bound = one read of X at 1-thread bandwidth.", "",
            "gdfast runs its default `shuffle_block='auto'`: on these workloads (X ≥ 16 MiB) "
-           "blocks of 8 consecutive rows in random order, the rows of every 16 blocks "
-           "shuffled together. Uniform: gdfast with `shuffle_block=1`, a uniformly random "
+           "blocks of 8 consecutive rows in random order, every 16 blocks visited in "
+           "rounds (one row of each block per round, the blocks in a fresh random order "
+           "each round). Uniform: gdfast with `shuffle_block=1`, a uniformly random "
            "row order like scikit-learn's (latency bound: every row is a random DRAM "
            "access). The convergence of the block order, including label-sorted data, "
            "is measured by `benchmarks/shuffle_study.py`. On W4 (sparse) both sides damp "
