@@ -147,3 +147,83 @@ def test_kernel_benchmark_builds_and_runs(tmp_path: Path) -> None:
                          timeout=120).stdout
     assert "gdfast kernels (portable), 2 thread(s)" in out
     assert out.count("fused pass") == 6 and out.count("SGD epoch") == 6
+
+
+@pytest.mark.skipif(CXX is None, reason="no C++ compiler on PATH")
+def test_fused_pass_measures_row_norms(tmp_path: Path) -> None:
+    """fused_pass(..., row_norms=true) -- how full-batch L-BFGS gets its first step bound
+    without a pass of its own -- returns max ||x_i||^2 over the rows of positive weight,
+    for dense (4-row and tail paths, odd n) and CSR rows, and the same pass sums as
+    without it. The row of largest norm has weight 0 and must be ignored."""
+    rng = np.random.default_rng(3)
+    n, d = 203, 13
+    X = rng.standard_normal((n, d))
+    X[57] *= 10.0  # the largest row, weight 0
+    sw = rng.uniform(0.5, 2.0, n)
+    sw[57] = 0.0
+    y = rng.standard_normal(n)
+    w = rng.standard_normal(d)
+    X.tofile(tmp_path / "X.bin")
+    y.tofile(tmp_path / "y.bin")
+    sw.tofile(tmp_path / "sw.bin")
+    w.tofile(tmp_path / "w.bin")
+    src = tmp_path / "norms.cpp"
+    src.write_text(textwrap.dedent("""
+        #include <cstdio>
+        #include <cstdlib>
+        #include <vector>
+        #include <gdfast/gdfast.hpp>
+        using namespace gdfast;
+        static std::vector<double> load(const char* f, std::size_t n) {
+            std::vector<double> v(n);
+            std::FILE* fp = std::fopen(f, "rb");
+            if (!fp || std::fread(v.data(), sizeof(double), n, fp) != n) std::abort();
+            std::fclose(fp);
+            return v;
+        }
+        int main() {
+            const std::int64_t n = 203, d = 13;
+            auto X = load("X.bin", n * d), y = load("y.bin", n), sw = load("sw.bin", n),
+                 w = load("w.bin", d);
+            std::vector<double> csr_data;
+            std::vector<int> idx, ptr{0};
+            for (std::int64_t i = 0; i < n; ++i) {
+                for (std::int64_t j = 0; j < d; ++j)
+                    if ((i + j) % 3 != 0) { csr_data.push_back(X[i * d + j]); idx.push_back(int(j)); }
+                ptr.push_back(int(idx.size()));
+            }
+            Loss loss;
+            loss.kind = LossKind::log;
+            std::vector<double> g1(d), g2(d);
+            PassWorkspace<double> ws;
+            const DenseRows<double> dense{X.data(), n, d};
+            const CsrRows<double, int> csr{csr_data.data(), idx.data(), ptr.data(), n, d};
+            for (int threads : {1, 3}) {
+                PassSums a = fused_pass(dense, y.data(), sw.data(), w.data(), 1.0, 0.1, loss, g1.data(),
+                                        static_cast<double*>(nullptr), ws, threads, true);
+                PassSums b = fused_pass(dense, y.data(), sw.data(), w.data(), 1.0, 0.1, loss, g2.data(),
+                                        static_cast<double*>(nullptr), ws, threads);
+                const bool same = a.loss == b.loss && a.grad_b == b.grad_b && g1 == g2 &&
+                                  b.max_sq_norm == 0.0;
+                PassSums c = fused_pass(csr, y.data(), sw.data(), w.data(), 1.0, 0.1, loss, g2.data(),
+                                        static_cast<double*>(nullptr), ws, threads, true);
+                std::printf("%.17g %.17g %d\\n", a.max_sq_norm, c.max_sq_norm, same ? 1 : 0);
+            }
+            return 0;
+        }
+    """))
+    exe = tmp_path / "norms"
+    cmd = [CXX, "-std=c++17", "-O2", "-fopenmp", f"-I{gdfast.get_include()}", str(src), "-o", str(exe)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True, cwd=tmp_path,
+                         timeout=60).stdout.split("\n")
+    keep = sw > 0
+    want_dense = float((X[keep] ** 2).sum(axis=1).max())
+    mask = (np.add.outer(np.arange(n), np.arange(d)) % 3) != 0
+    want_csr = float(((X * mask)[keep] ** 2).sum(axis=1).max())
+    assert want_dense < float((X[57] ** 2).sum())  # the weight-0 row would have won
+    for line in out[:2]:
+        dense_max, csr_max, same = line.split()
+        assert float(dense_max) == pytest.approx(want_dense, rel=1e-12)
+        assert float(csr_max) == pytest.approx(want_csr, rel=1e-12)
+        assert same == "1"

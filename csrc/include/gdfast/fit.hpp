@@ -113,7 +113,12 @@ Status fit(const Rows& rows, const T* y, const T* sw, const FitBuffers<T>& buf,
     if (p.schedule == Schedule::optimal) step.optimal_init = StepRule::bottou_t0(p.loss, p.penalty.alpha);
     if (p.schedule == Schedule::optimal) step.alpha = p.penalty.alpha;
     double curv = 0.0;
-    if (full || p.schedule == Schedule::automatic) {
+    // Full batch: auto = L-BFGS unless the penalty has an L1 part or momentum is asked for.
+    const bool use_gd = p.full_solver == FullSolver::gd ||
+                        (p.full_solver == FullSolver::automatic &&
+                         (p.penalty.l1() > 0.0 || p.momentum > 0.0 || p.nesterov));
+    // (L-BFGS measures the rows in its first pass instead of a pass of their own)
+    if ((full && use_gd) || (!full && p.schedule == Schedule::automatic)) {
         curv = p.loss.curvature() * detail::max_weighted_sq_norm(rows, sw, p.fit_intercept, n_threads,
                                                                   /*weighted=*/!full);
         step.curvature = curv + p.penalty.l2();
@@ -136,15 +141,11 @@ Status fit(const Rows& rows, const T* y, const T* sw, const FitBuffers<T>& buf,
     if (full) {
         double b = *buf.intercept;
         // Full batch: the curvature of the mean is at most the largest per-row one.
-        const bool use_gd = p.full_solver == FullSolver::gd ||
-                            (p.full_solver == FullSolver::automatic &&
-                             (p.penalty.l1() > 0.0 || p.momentum > 0.0 || p.nesterov));
         if (use_gd)
             st = gd_solve(rows, y, sw, buf.coef, b, p, std::max(step.curvature, 1e-12), observer,
                           poller, n_threads, rep);
         else
-            st = lbfgs_solve(rows, y, sw, buf.coef, b, p, std::max(step.curvature, 1e-300), observer,
-                             poller, n_threads, rep);
+            st = lbfgs_solve(rows, y, sw, buf.coef, b, p, NAN, observer, poller, n_threads, rep);
         *buf.intercept = b;
         rep.t = p.t_start + static_cast<double>(rep.n_iter);
         rep.intercept = rep.standard_intercept = b;

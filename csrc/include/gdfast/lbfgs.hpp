@@ -90,10 +90,14 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
         bool finite = true;
     };
     // Value + gradient at xv; margins into m (either computed, or given in m_in).
-    auto evaluate = [&](const std::vector<double>& xv, std::vector<double>& gv, double* m) -> Eval {
+    double max_sq_norm = 0.0;
+    auto evaluate = [&](const std::vector<double>& xv, std::vector<double>& gv, double* m,
+                        bool row_norms = false) -> Eval {
         for (std::int64_t j = 0; j < d; ++j) wt[static_cast<std::size_t>(j)] = static_cast<T>(xv[static_cast<std::size_t>(j)]);
         const double bb = fi ? xv[du - 1] : b;
-        const PassSums s = fused_pass(rows, y, sw, wt.data(), 1.0, bb, loss, gt.data(), m, ws, n_threads);
+        const PassSums s = fused_pass(rows, y, sw, wt.data(), 1.0, bb, loss, gt.data(), m, ws, n_threads,
+                                      row_norms);
+        max_sq_norm = s.max_sq_norm;
         W = s.weight;
         const double inv = 1.0 / s.weight;
         double sq = 0.0, gsum = 0.0;
@@ -117,7 +121,18 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
         return s;
     };
 
-    Eval cur = evaluate(x, g, m0.data());
+    // lipschitz NaN: the bound comes from the first pass, which also measures the rows
+    // (as fit() would have in a pass of its own: curvature(L) (max ||x_i||^2 + [1]) + l2).
+    const bool measure = std::isnan(lipschitz);
+    Eval cur = evaluate(x, g, m0.data(), measure);
+    if (measure) {
+        const double curv = p.loss.curvature() * (max_sq_norm * (1.0 + 1e-5) + (fi ? 1.0 : 0.0));
+        if (!std::isfinite(curv)) {
+            rep.bad_epoch = 0;  // squared row norms overflow double: no step size exists
+            return Status::non_finite;
+        }
+        lipschitz = curv + l2 > 0.0 ? std::max(curv + l2, 1e-300) : 1.0;
+    }
     if (!cur.finite) {
         rep.bad_epoch = 0;
         return Status::non_finite;

@@ -49,11 +49,14 @@ struct PassWorkspace {
 /// partials are combined in block order: the result has the same bits for any
 /// `n_threads`.
 /// \param sw  sample weights or null (all ones)
+/// \param row_norms  also return max ||x_i||^2 over the rows of positive weight in
+///     PassSums::max_sq_norm (the rows are in L1 then: a full-batch solver gets its step
+///     bound without a pass of its own)
 template <class Rows, class M, class T = typename Rows::value_type>
 PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
                     const T* GDFAST_RESTRICT v, double scale, double b, const Loss& loss,
                     T* GDFAST_RESTRICT grad, M* GDFAST_RESTRICT margins, PassWorkspace<T>& ws,
-                    int n_threads) {
+                    int n_threads, bool row_norms = false) {
     const std::int64_t n = rows.n_rows, d = rows.n_cols;
     const std::int64_t nb = reduction_blocks(n, d, rows.nnz(), Rows::is_sparse);
     ws.block_sums.assign(static_cast<std::size_t>(nb), PassSums{});
@@ -86,7 +89,18 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
             if (margins != nullptr) margins[i] = static_cast<M>(p);
             return static_cast<T>(wi * dl);
         };
+        // ||x_i||^2 in T by SIMD (the row is in L1), in double if T's sum overflows.
+        auto note_norm = [&](std::int64_t i, T sq_t) {
+            if (sw != nullptr && !(static_cast<double>(sw[i]) > 0.0)) return;
+            double sq = static_cast<double>(sq_t);
+            if (!std::isfinite(sq)) {
+                sq = 0.0;
+                rows.for_each(i, [&sq](std::int64_t, T x) { sq += static_cast<double>(x) * static_cast<double>(x); });
+            }
+            if (sq > s.max_sq_norm) s.max_sq_norm = sq;  // (NaN rows: the pass reports them)
+        };
         auto visit = [&](std::int64_t i, T xv) -> T {
+            if (row_norms) note_norm(i, rows.sq_norm(i));
             const double p = scale * static_cast<double>(xv) + b;
             double dl;
             const double l = loss.eval(static_cast<double>(y[i]), p, dl);
@@ -105,6 +119,12 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
                         *r3 = rows.row(r + 3);
                 T xv[4] = {T(0), T(0), T(0), T(0)};
                 simd::dot4(r0, r1, r2, r3, v, d4, xv);
+                if (row_norms) {
+                    note_norm(r, simd::dot(r0, r0, d4));
+                    note_norm(r + 1, simd::dot(r1, r1, d4));
+                    note_norm(r + 2, simd::dot(r2, r2, d4));
+                    note_norm(r + 3, simd::dot(r3, r3, d4));
+                }
                 double pk[4], yk[4], lk[4], dk[4];
                 for (int q = 0; q < 4; ++q) {
                     pk[q] = scale * static_cast<double>(xv[q]) + b;
@@ -142,6 +162,7 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
         total.grad_b += sums[k].grad_b;
         total.weight += sums[k].weight;
         total.finite = total.finite && sums[k].finite;
+        total.max_sq_norm = std::max(total.max_sq_norm, sums[k].max_sq_norm);
     }
     if (grad != nullptr) {
         // Column-chunk-parallel reduction in block order (deterministic, vectorizable).

@@ -90,6 +90,9 @@ struct PassSums {
     double grad_b = 0.0;      ///< sum_i s_i dL/dp_i
     double weight = 0.0;      ///< sum_i s_i
     bool finite = true;       ///< every margin and loss value finite
+    /// max ||x_i||^2 over the rows of positive weight, when the pass was asked for it
+    /// (0 otherwise; +inf if it overflows double)
+    double max_sq_norm = 0.0;
 };
 
 /// Buffers of one fit. Everything is the caller's memory; nothing is copied.
