@@ -16,6 +16,20 @@ import gdfast
 
 CXX = shutil.which(os.environ.get("CXX", "g++")) or shutil.which("c++")
 
+# The C++ test programs read their float64 inputs from files the test wrote.
+_CPP_LOAD = textwrap.dedent("""
+    #include <cstdio>
+    #include <cstdlib>
+    #include <vector>
+    static std::vector<double> load(const char* f, std::size_t n) {
+        std::vector<double> v(n);
+        std::FILE* fp = std::fopen(f, "rb");
+        if (!fp || std::fread(v.data(), sizeof(double), n, fp) != n) std::abort();
+        std::fclose(fp);
+        return v;
+    }
+""")
+
 
 def _data() -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     rng = np.random.default_rng(3)
@@ -38,17 +52,8 @@ def test_header_only_cpp_program(tmp_path: Path) -> None:
     y.tofile(tmp_path / "y.bin")
     w.tofile(tmp_path / "w.bin")
     src = tmp_path / "main.cpp"
-    src.write_text(textwrap.dedent("""
-        #include <cstdio>
-        #include <vector>
+    src.write_text(_CPP_LOAD + textwrap.dedent("""
         #include <gdfast/c_api.hpp>
-        static std::vector<double> load(const char* f, std::size_t n) {
-            std::vector<double> v(n);
-            std::FILE* fp = std::fopen(f, "rb");
-            if (!fp || std::fread(v.data(), sizeof(double), n, fp) != n) std::abort();
-            std::fclose(fp);
-            return v;
-        }
         int main() {
             const std::int64_t n = 300, d = 7;
             auto X = load("X.bin", n * d), y = load("y.bin", n), w = load("w.bin", d);
@@ -168,19 +173,9 @@ def test_fused_pass_measures_row_norms(tmp_path: Path) -> None:
     sw.tofile(tmp_path / "sw.bin")
     w.tofile(tmp_path / "w.bin")
     src = tmp_path / "norms.cpp"
-    src.write_text(textwrap.dedent("""
-        #include <cstdio>
-        #include <cstdlib>
-        #include <vector>
+    src.write_text(_CPP_LOAD + textwrap.dedent("""
         #include <gdfast/gdfast.hpp>
         using namespace gdfast;
-        static std::vector<double> load(const char* f, std::size_t n) {
-            std::vector<double> v(n);
-            std::FILE* fp = std::fopen(f, "rb");
-            if (!fp || std::fread(v.data(), sizeof(double), n, fp) != n) std::abort();
-            std::fclose(fp);
-            return v;
-        }
         int main() {
             const std::int64_t n = 203, d = 13;
             auto X = load("X.bin", n * d), y = load("y.bin", n), sw = load("sw.bin", n),
