@@ -272,6 +272,26 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
     const int nt = static_cast<int>(std::min<std::int64_t>(std::max(1, n_threads), G));
     constexpr std::int64_t kAhead = 12;  // rows prefetched ahead, into L2 (4 to 16: alike)
 
+    // Per-thread buffers, allocated here: an allocation failure inside the parallel
+    // region could not propagate (it would terminate the process).
+    struct Private {
+        AlignedVector<T> v, gtot, U, base, vl, gr;
+    };
+    std::vector<Private> priv(static_cast<std::size_t>(nt));
+    const auto du = static_cast<std::size_t>(d);
+    for (Private& q : priv) {
+        q.v.resize(du);
+        q.gtot.resize(du);
+        if (it.averaging()) {
+            q.U.resize(du);
+            q.base.resize(du);
+        }
+        if (use_momentum) {
+            q.vl.resize(du);
+            q.gr.assign(du, T(0));
+        }
+    }
+
     for (std::int64_t epoch = 1; epoch <= p.max_iter; ++epoch) {
         const std::int64_t* const ord = drv.begin_epoch(n);
         double sumloss = 0.0, wsum = 0.0;
@@ -285,15 +305,15 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
             std::int64_t g0, g1;
             split_range(G, team, tid, g0, g1);
             // This thread's copy of the iterate; all copies evolve alike.
-            AlignedVector<T> v(it.v, it.v + d), gtot(static_cast<std::size_t>(d)), U, base, vl, gr;
+            Private& own = priv[static_cast<std::size_t>(tid)];
+            AlignedVector<T>&v = own.v, &gtot = own.gtot, &U = own.U, &base = own.base, &vl = own.vl,
+                            &gr = own.gr;
+            std::copy(it.v, it.v + d, v.begin());
             if (it.averaging()) {
-                U.assign(it.U.begin(), it.U.end());
-                base.assign(it.base.begin(), it.base.end());
+                std::copy(it.U.begin(), it.U.end(), U.begin());
+                std::copy(it.base.begin(), it.base.end(), base.begin());
             }
-            if (use_momentum) {
-                vl.assign(vel.begin(), vel.end());
-                gr.assign(static_cast<std::size_t>(d), T(0));
-            }
+            if (use_momentum) std::copy(vel.begin(), vel.end(), vl.begin());
             ColumnView<T> cv;
             cv.v = v.data();
             cv.U = it.averaging() ? U.data() : nullptr;
