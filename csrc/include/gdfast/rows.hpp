@@ -48,7 +48,6 @@ struct DenseRows {
     /// buffers. Caps at 2 KiB: the hardware prefetcher streams the rest. The compiler
     /// barrier keeps the prefetches ahead of the current rows' work (without it GCC 12's
     /// schedule made a dense mini-batch epoch on W1 46 instead of 36 ms).
-    void prefetch_index(std::int64_t) const noexcept {}  // (a dense row's place is known)
     void prefetch(std::int64_t i) const noexcept {
         GDFAST_COMPILER_BARRIER();
         const char* p = reinterpret_cast<const char*>(row(i));
@@ -116,8 +115,6 @@ struct CsrRows {
         for (; pi < pie; pi += 64) GDFAST_PREFETCH_L2(pi);
         GDFAST_PREFETCH_L2(pie - 1);
     }
-    /// Ask for the position of row i (a stage ahead of `prefetch(i)`, which reads it).
-    void prefetch_index(std::int64_t i) const noexcept { GDFAST_PREFETCH(indptr + i); }
 };
 
 /// Validates CSR invariants once (so the kernels need no checks): returns 0 if valid,
