@@ -222,3 +222,62 @@ def test_fused_pass_measures_row_norms(tmp_path: Path) -> None:
         assert float(dense_max) == pytest.approx(want_dense, rel=1e-12)
         assert float(csr_max) == pytest.approx(want_csr, rel=1e-12)
         assert same == "1"
+
+
+@pytest.mark.skipif(CXX is None, reason="no C++ compiler on PATH")
+def test_c_api_objective_csr_refuses_a_bad_index(tmp_path: Path) -> None:
+    """c_api::objective_csr checks indptr up front and each row's column indices in the
+    pass, just before the row is read: a bad index in the first, a middle or the last
+    row returns -1 (1 and 3 threads); the valid matrix matches the dense pass."""
+    src = tmp_path / "badidx.cpp"
+    src.write_text(textwrap.dedent("""
+        #include <cstdio>
+        #include <vector>
+        #include <gdfast/c_api.hpp>
+        int main() {
+            const std::int64_t n = 3001, d = 11;
+            std::vector<double> X(n * d, 0.0), data, y(n), w(d), g(d), g2(d);
+            std::vector<long long> idx, ptr{0};
+            for (std::int64_t i = 0; i < n; ++i) {
+                y[i] = (i % 3 == 0) ? 1.0 : -1.0;
+                for (std::int64_t j = 0; j < d; ++j)
+                    if ((i * 7 + j * 3) % 4 != 0) {
+                        X[i * d + j] = 0.01 * double((i + 2 * j) % 17) - 0.05;
+                        data.push_back(X[i * d + j]);
+                        idx.push_back(j);
+                    }
+                ptr.push_back(static_cast<long long>(idx.size()));
+            }
+            for (std::int64_t j = 0; j < d; ++j) w[j] = 0.1 * double(j) - 0.4;
+            double v1 = 0, v2 = 0, b1 = 0, b2 = 0;
+            int ok = gdfast::c_api::objective_csr<double, long long>(data.data(), idx.data(),
+                ptr.data(), n, d, y.data(), nullptr, w.data(), 0.2, 6, 0.1, 1e-3, g.data(), &b1, &v1, 3);
+            int ok2 = gdfast::c_api::objective_dense<double>(X.data(), n, d, y.data(), nullptr,
+                w.data(), 0.2, 6, 0.1, 1e-3, g2.data(), &b2, &v2, 3);
+            double err = std::abs(v1 - v2);
+            for (std::int64_t j = 0; j < d; ++j) err = std::max(err, std::abs(g[j] - g2[j]));
+            std::printf("%d %d %.3g", ok, ok2, err);
+            for (std::int64_t row : {std::int64_t(0), n / 2, n - 1}) {
+                for (long long bad : {-1LL, static_cast<long long>(d), 1LL << 40}) {
+                    const std::int64_t k = ptr[row + 1] - 1;
+                    const long long keep = idx[k];
+                    idx[k] = bad;
+                    for (int threads : {1, 3})
+                        std::printf(" %d", gdfast::c_api::objective_csr<double, long long>(
+                            data.data(), idx.data(), ptr.data(), n, d, y.data(), nullptr, w.data(),
+                            0.2, 6, 0.1, 1e-3, g.data(), &b1, &v1, threads));
+                    idx[k] = keep;
+                }
+            }
+            std::printf("\\n");
+            return 0;
+        }
+    """))
+    exe = tmp_path / "badidx"
+    cmd = [CXX, "-std=c++17", "-O2", "-fopenmp", f"-I{gdfast.get_include()}", str(src), "-o", str(exe)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True, cwd=tmp_path,
+                         timeout=60).stdout.split()
+    assert out[:2] == ["0", "0"]
+    assert float(out[2]) < 1e-12
+    assert out[3:] == ["-1"] * 18

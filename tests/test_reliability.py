@@ -491,6 +491,45 @@ def test_malformed_sparse_refused(how, api):
         np.testing.assert_array_equal(b, a)
 
 
+@pytest.mark.parametrize("idx", [np.int32, np.int64], ids=["i32", "i64"])
+@pytest.mark.parametrize("row", ["first", "middle", "last"])
+@pytest.mark.parametrize("bad", [-1, "n_cols", "huge"])
+def test_bad_column_index_found_by_the_pass(idx, row, bad):
+    """gdfast.objective (and _core.objective) on a large canonical CSR matrix do not scan
+    the column indices up front: the fused pass checks each row just before it reads it.
+    A bad index in any row, with the rows split over several blocks and threads, is still
+    refused with a clear error -- and nothing was read out of bounds (a crash or an ASan
+    report in the sanitizer run otherwise)."""
+    rng = np.random.default_rng(5)
+    n, d = 9000, 40
+    A = sp.random(n, d, density=0.2, format="csr", random_state=rng, dtype=np.float64)
+    A.indices = A.indices.astype(idx)
+    A.indptr = A.indptr.astype(idx)
+    assert A.has_canonical_format
+    y = np.where(rng.standard_normal(n) > 0, 1.0, -1.0)
+    w = rng.standard_normal(d)
+    good = gdfast.objective(A, y, w, 0.1, loss="log", n_jobs=2)
+    i = {"first": 0, "middle": n // 2 + 17, "last": n - 1}[row]
+    while A.indptr[i + 1] == A.indptr[i]:  # a row with a stored value
+        i += 1 if row != "last" else -1
+    k = int(A.indptr[i + 1]) - 1
+    orig = A.indices[k]
+    A.indices[k] = {-1: -1, "n_cols": d, "huge": np.iinfo(idx).max}[bad]
+    before = (A.data.copy(), A.indices.copy(), A.indptr.copy())
+    for n_jobs in (1, 2):
+        with pytest.raises(ValueError, match="column index"):
+            gdfast.objective(A, y, w, 0.1, loss="log", n_jobs=n_jobs)
+        with pytest.raises(ValueError, match="column index"):
+            _core.objective(A.data, A.indices, A.indptr, d, y, None, w, 0.1,
+                            _core.Loss(_core.LossKind.log, 0.1), np.zeros(d), None, n_jobs)
+    for b, a in zip(before, (A.data, A.indices, A.indptr)):
+        np.testing.assert_array_equal(b, a)
+    A.indices[k] = orig  # valid again: the same value and gradient, bit for bit
+    again = gdfast.objective(A, y, w, 0.1, loss="log", n_jobs=1)
+    assert again[0] == good[0] and again[2] == good[2]
+    np.testing.assert_array_equal(again[1], good[1])
+
+
 def test_malformed_coo_refused():
     A = sp.coo_matrix(X0)
     A.col[0] = D0 + 3

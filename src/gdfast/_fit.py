@@ -326,7 +326,8 @@ def fit(
     DivergenceError
         The weights became non-finite; the message names the epoch.
     """
-    Xm = check_X(X, finite=False)  # the kernels detect NaN/inf in X (no extra pass)
+    # the kernels detect NaN/inf in X and check its column indices (no extra pass)
+    Xm = check_X(X, finite=False, kernel_only=True)
     n, d = Xm.shape
     yv = check_vector(y, n, Xm.dtype, "y")
     loss_name = loss
@@ -414,7 +415,7 @@ def fit_ovr(
         if params.pop(unsupported, None):
             msg = f"fit_ovr does not support {unsupported}"
             raise ValueError(msg)
-    Xm = check_X(X, finite=False)
+    Xm = check_X(X, finite=False, kernel_only=True)
     n, d = Xm.shape
     Ya = np.asarray(Y)
     if Ya.ndim != 2 or Ya.shape[1] != n:

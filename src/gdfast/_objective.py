@@ -28,7 +28,8 @@ class _Problem:
 
     def __init__(self, X: Any, y: Any, *, loss: str, penalty: Any, alpha: Any, l1_ratio: Any,
                  epsilon: Any, sample_weight: Any, n_jobs: Any) -> None:
-        self.X: Matrix = check_X(X, finite=False)  # the fused pass reports NaN/inf
+        # the fused pass reports NaN/inf and checks the column indices
+        self.X: Matrix = check_X(X, finite=False, kernel_only=True)
         n = self.X.shape[0]
         self.y = check_vector(y, n, self.X.dtype, "y")
         if loss in CLASSIFICATION_LOSSES:

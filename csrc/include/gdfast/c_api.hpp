@@ -19,13 +19,13 @@ namespace detail {
 template <class Rows, class T>
 int objective_rows(const Rows& rows, const T* y, const T* sw, const T* w, T b, int loss,
                    double epsilon, double l2, T* grad, double* grad_b, double* value,
-                   int n_threads) noexcept {
+                   int n_threads, bool check_indices = false) noexcept {
     if (loss < 0 || loss > static_cast<int>(LossKind::perceptron) || n_threads < 1) return -1;
     Loss L{static_cast<LossKind>(loss), epsilon, 0.0};
     PassWorkspace<T> ws;
     const PassSums s = fused_pass(rows, y, sw, w, 1.0, static_cast<double>(b), L, grad,
-                                  static_cast<T*>(nullptr), ws, n_threads);
-    if (!(s.weight > 0.0)) return -1;
+                                  static_cast<T*>(nullptr), ws, n_threads, false, check_indices);
+    if (s.bad_index || !(s.weight > 0.0)) return -1;
     const double inv = 1.0 / s.weight;
     double sq = 0.0;
     for (std::int64_t j = 0; j < rows.n_cols; ++j) {
@@ -59,9 +59,11 @@ int objective_csr(const T* data, const I* indices, const I* indptr, std::int64_t
                   double epsilon, double l2, T* grad, double* grad_b, double* value,
                   int n_threads) noexcept {
     if (data == nullptr || indices == nullptr || indptr == nullptr || n < 1 || d < 0) return -1;
-    if (csr_check(indptr, indices, n, d, static_cast<std::int64_t>(indptr[n]), n_threads) != 0) return -1;
+    // indptr here; the column indices row by row in the pass, just before each row is read
+    if (csr_check(indptr, indices, n, d, static_cast<std::int64_t>(indptr[n]), n_threads, false) != 0)
+        return -1;
     return detail::objective_rows(CsrRows<T, I>{data, indices, indptr, n, d}, y, sw, w, b, loss,
-                                  epsilon, l2, grad, grad_b, value, n_threads);
+                                  epsilon, l2, grad, grad_b, value, n_threads, true);
 }
 
 /// Fits a model on dense X with `params` (see params.hpp); coef (length d) and

@@ -52,11 +52,14 @@ struct PassWorkspace {
 /// \param row_norms  also return max ||x_i||^2 over the rows of positive weight in
 ///     PassSums::max_sq_norm (the rows are in L1 then: a full-batch solver gets its step
 ///     bound without a pass of its own)
+/// \param check_indices  CSR: check each row's column indices just before the row is
+///     read (for a matrix whose indices csr_check did not scan); a row that fails is
+///     skipped and PassSums::bad_index set
 template <class Rows, class M, class T = typename Rows::value_type>
 PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
                     const T* GDFAST_RESTRICT v, double scale, double b, const Loss& loss,
                     T* GDFAST_RESTRICT grad, M* GDFAST_RESTRICT margins, PassWorkspace<T>& ws,
-                    int n_threads, bool row_norms = false) {
+                    int n_threads, bool row_norms = false, bool check_indices = false) {
     const std::int64_t n = rows.n_rows, d = rows.n_cols;
     const std::int64_t nb = reduction_blocks(n, d, rows.nnz(), Rows::is_sparse);
     ws.block_sums.assign(static_cast<std::size_t>(nb), PassSums{});
@@ -147,6 +150,21 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
             i = i0 + S * len;
             for (; i + 4 <= i1; i += 4) four(i, i1);
         }
+        if constexpr (Rows::is_sparse) {
+            // Rows ahead are prefetched (values and indices): the hardware streamers
+            // alone left W4's pass at 19 instead of 18 ms (1 thread).
+            constexpr std::int64_t kAhead = 12;
+            for (std::int64_t r = i; r < std::min(i1, i + kAhead); ++r) rows.prefetch(r);
+            for (; i < i1; ++i) {
+                if (i + kAhead < i1) rows.prefetch(i + kAhead);
+                if (check_indices && !rows.row_indices_ok(i)) {
+                    s.bad_index = true;
+                    continue;
+                }
+                const T a = visit(i, rows.dot(i, v));
+                if (g != nullptr && a != T(0)) rows.axpy(i, a, g);
+            }
+        }
         for (; i < i1; ++i) {
             const T a = visit(i, rows.dot(i, v));
             if (g != nullptr && a != T(0)) rows.axpy(i, a, g);
@@ -163,6 +181,7 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
         total.weight += sums[k].weight;
         total.finite = total.finite && sums[k].finite;
         total.max_sq_norm = std::max(total.max_sq_norm, sums[k].max_sq_norm);
+        total.bad_index = total.bad_index || sums[k].bad_index;
     }
     if (grad != nullptr) {
         // Column-chunk-parallel reduction in block order (deterministic, vectorizable).

@@ -93,6 +93,9 @@ struct PassSums {
     /// max ||x_i||^2 over the rows of positive weight, when the pass was asked for it
     /// (0 otherwise; +inf if it overflows double)
     double max_sq_norm = 0.0;
+    /// a CSR row had a column index outside [0, n_cols) (only when the pass was asked to
+    /// check them); such rows are skipped, so the other sums are then meaningless
+    bool bad_index = false;
 };
 
 /// Buffers of one fit. Everything is the caller's memory; nothing is copied.
