@@ -530,6 +530,30 @@ def test_bad_column_index_found_by_the_pass(idx, row, bad):
     np.testing.assert_array_equal(again[1], good[1])
 
 
+@pytest.mark.parametrize("loss", ["hinge", "log", "squared_hinge", "perceptron",
+                                  "modified_huber", "squared", "huber", "epsilon_insensitive",
+                                  "squared_epsilon_insensitive"])
+def test_fit_refuses_non_finite_X_without_a_finiteness_scan(loss):
+    """gdfast.fit does not scan X for NaN/inf up front: the kernels notice. A row with
+    +inf can have a finite loss (hinge or log at a margin of +inf is 0, and its update is
+    0), so the kernels check the margins themselves -- this fit used to succeed silently
+    with X[0, 0] = inf. Every solver, dense and CSR, any position, any seed."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 5))
+    y = np.where(X[:, 0] > 0, 1.0, -1.0)
+    for pos in ((0, 0), (17, 3), (199, 4)):
+        for bad in (np.nan, np.inf, -np.inf):
+            Xb = X.copy()
+            Xb[pos] = bad
+            for batch_size in (1, 16, "full"):
+                for fmt in (np.asarray, sp.csr_matrix):
+                    for seed in (0, 1):
+                        with pytest.raises(ValueError, match="NaN or infinity"):
+                            gdfast.fit(fmt(Xb), y, loss=loss, batch_size=batch_size,
+                                       max_iter=2, tol=None, track_objective=False,
+                                       random_state=seed)
+
+
 def test_malformed_coo_refused():
     A = sp.coo_matrix(X0)
     A.col[0] = D0 + 3

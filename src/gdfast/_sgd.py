@@ -41,6 +41,7 @@ from ._sklearn_compat import (
     check_sample_weight,
     fit_context,
 )
+from ._validation import check_sparse_structure
 
 __all__ = ["SGDClassifier", "SGDRegressor"]
 
@@ -102,11 +103,24 @@ def _check_sparse_structure(X: Any) -> None:
             raise ValueError(msg) from exc
 
 
-def _validate_data(est: Any, X: Any = "no_validation", y: Any = "no_validation",
-                   **kwargs: Any) -> Any:
-    """scikit-learn's ``validate_data`` after a structural check of sparse X."""
+def _validate_data(est: Any, X: Any = "no_validation", y: Any = "no_validation", *,
+                   kernel_only: bool = False, **kwargs: Any) -> Any:
+    """scikit-learn's ``validate_data`` after a structural check of sparse X.
+
+    ``kernel_only=True`` (fit without a validation split): the validated X is read by
+    gdfast's kernels only, never by a scipy product, and the kernels range-check every
+    CSR column index and report NaN/inf in X themselves (``gdfast.fit`` then raises
+    "X contains NaN or infinity"). So a CSR X gets only its O(n_rows) ``indptr``
+    checks here, and no X gets scikit-learn's finiteness scan: two reads of the data
+    fewer (W4, 200,000 x 50,000 CSR: 3 + 5 of the ~40 ms a one-epoch fit took).
+    """
+    if kernel_only:
+        kwargs.setdefault("ensure_all_finite", False)
     if not isinstance(X, str):
-        _check_sparse_structure(X)
+        if kernel_only and sp.issparse(X) and X.format == "csr":
+            check_sparse_structure(X, "X", check_indices=False)
+        else:
+            _check_sparse_structure(X)
         if not sp.issparse(X) and not hasattr(X, "iloc"):
             kind = np.asarray(X).dtype.kind if not isinstance(X, np.ndarray) else X.dtype.kind
             if kind in "USV":
@@ -163,12 +177,12 @@ def _ovr_targets(
     positives weighted by ``class_weight[k]`` and negatives by 1 (scikit-learn's rule).
     """
     n = y.shape[0]
-    idx = np.searchsorted(classes, y)
     if classes.shape[0] == 2:
-        pos = idx == 1
-        Y = np.where(pos, 1.0, -1.0).astype(dtype)[None, :]
+        pos = y == classes[1]  # (a comparison: ~10x faster than searchsorted)
+        Y = np.where(pos, dtype.type(1), dtype.type(-1))[None, :]
         W = (sample_weight * np.where(pos, class_weight[1], class_weight[0]))[None, :]
         return np.ascontiguousarray(Y), np.ascontiguousarray(W, dtype=dtype)
+    idx = np.searchsorted(classes, y)
     k = classes.shape[0]
     rows = np.arange(n)
     Y = -np.ones((k, n), dtype=dtype)
@@ -741,8 +755,11 @@ class SGDClassifier(ClassifierMixin, _LinearPredictMixin, _BaseSGD):
             dtype=[np.float64, np.float32],
             order="C",
             reset=not (partial and hasattr(self, "classes_")),
+            # a validation split is scored by a scipy product (X[val] @ coef)
+            kernel_only=partial or not self.early_stopping,
         )
-        check_classification_targets(y)
+        if partial:  # (fit checked y already)
+            check_classification_targets(y)
         if classes is None:
             classes = self.classes_
         n_classes = classes.shape[0]
@@ -1084,6 +1101,7 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
             order="C",
             y_numeric=True,
             reset=first_call or not partial,
+            kernel_only=partial or not self.early_stopping,
         )
         dtype = X.dtype
         y = np.ascontiguousarray(y, dtype=dtype)

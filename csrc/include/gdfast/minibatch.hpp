@@ -353,18 +353,20 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                     std::fill(acc, acc + d, T(0));
                     detail::GroupSums sum;
                     // One row given its loss l and dL/dp: accumulates the sums, returns its slope.
-                    auto account = [&](std::int64_t i, double l, double dl) -> T {
+                    // (a non-finite margin p makes the epoch's loss NaN: see sgd.hpp)
+                    auto account = [&](std::int64_t i, double pm, double l, double dl) -> T {
                         const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
                         const double slope = si * std::clamp(dl, -1e12, 1e12);
                         sum.slope += slope;
                         sum.weight += si;
-                        sum.loss += si * l;
+                        sum.loss += si * (std::isfinite(pm) ? l : NAN);
                         return static_cast<T>(slope);
                     };
                     auto visit = [&](std::int64_t i, T xv) -> T {
                         double dl;
-                        const double l = p.loss.eval(static_cast<double>(y[i]), scale * static_cast<double>(xv) + b, dl);
-                        return account(i, l, dl);
+                        const double pm = scale * static_cast<double>(xv) + b;
+                        const double l = p.loss.eval(static_cast<double>(y[i]), pm, dl);
+                        return account(i, pm, l, dl);
                     };
                     std::int64_t k = a;
                     for (; k + 4 <= e; k += 4) {  // four rows share the loads of v and acc
@@ -378,8 +380,8 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                         double pk[4], lk[4], dk[4];
                         for (int u = 0; u < 4; ++u) pk[u] = scale * static_cast<double>(xv[u]) + b;
                         p.loss.eval4(yk, pk, lk, dk);
-                        const T sl[4] = {account(i0, lk[0], dk[0]), account(i1, lk[1], dk[1]),
-                                         account(i2, lk[2], dk[2]), account(i3, lk[3], dk[3])};
+                        const T sl[4] = {account(i0, pk[0], lk[0], dk[0]), account(i1, pk[1], lk[1], dk[1]),
+                                         account(i2, pk[2], lk[2], dk[2]), account(i3, pk[3], lk[3], dk[3])};
                         if (sl[0] != T(0) || sl[1] != T(0) || sl[2] != T(0) || sl[3] != T(0))
                             simd::axpy4(sl, x0, x1, x2, x3, acc, d);
                     }
@@ -493,7 +495,7 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
                     const double l = p.loss.eval(static_cast<double>(y[i]), pred, dl);
                     const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
                     slope_p[k - r0] = si * std::clamp(dl, -1e12, 1e12);
-                    loss_p[k - r0] = si * l;
+                    loss_p[k - r0] = si * (std::isfinite(pred) ? l : NAN);  // (see sgd.hpp)
                     wts_p[k - r0] = si;
                 }
                 // (implicit barrier: slopes complete; `stop` visible)

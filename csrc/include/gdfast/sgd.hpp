@@ -80,7 +80,10 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
             double dl;
             const double loss = p.loss.eval(static_cast<double>(y[i]), pred, dl);
             const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
-            sumloss += si * loss;
+            // A non-finite margin (X holds NaN/inf, or the weights diverged) makes the
+            // epoch's loss NaN, which stops the fit: the loss itself can be finite there
+            // (hinge or log at a margin of +inf is 0), so the row would pass unnoticed.
+            sumloss += si * (std::isfinite(pred) ? loss : NAN);
             wsum += si;
             if (track_pen) {
                 sumpen += 0.5 * l2 * it.scale * it.scale * Q + l1 * std::fabs(it.scale) * A;
