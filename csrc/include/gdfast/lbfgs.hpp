@@ -357,7 +357,10 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
                 loss.smoothing = std::max(mu_final, loss.smoothing * 0.1);
                 cur = evaluate(x, g, m0.data());
                 gstage0 = std::sqrt(dotv(g, g));
-                hist = 0;
+                // The curvature pairs are kept: the smoothed losses differ only near the
+                // kinks, and restarting from steepest descent cost each stage a short
+                // first step plus a line search (W2 hinge, 2 threads: 1e-4 after 0.40 s
+                // with a reset, 0.21 s without; W4 hinge: 5.8 s and 3.9 s).
             }
             continue;
         }
