@@ -496,7 +496,8 @@ def test_malformed_sparse_refused(how, api):
 @pytest.mark.parametrize("bad", [-1, "n_cols", "huge"])
 def test_bad_column_index_found_by_the_pass(idx, row, bad):
     """gdfast.objective (and _core.objective) on a large canonical CSR matrix do not scan
-    the column indices up front: the fused pass checks each row just before it reads it.
+    the column indices up front: the fused pass checks each row just before it reads it
+    (and gdfast.fit's per-sample SGD in its first epoch).
     A bad index in any row, with the rows split over several blocks and threads, is still
     refused with a clear error -- and nothing was read out of bounds (a crash or an ASan
     report in the sanitizer run otherwise)."""
@@ -522,6 +523,15 @@ def test_bad_column_index_found_by_the_pass(idx, row, bad):
         with pytest.raises(ValueError, match="column index"):
             _core.objective(A.data, A.indices, A.indptr, d, y, None, w, 0.1,
                             _core.Loss(_core.LossKind.log, 0.1), np.zeros(d), None, n_jobs)
+    # gdfast.fit: per-sample SGD checks the rows in its first epoch, the other solvers
+    # (and fit_ovr) in a scan first
+    for batch_size in (1, 64, "full"):
+        for shuffle in (True, False):
+            with pytest.raises(ValueError, match="column index"):
+                gdfast.fit(A, y, loss="log", batch_size=batch_size, shuffle=shuffle,
+                           max_iter=3, tol=None, n_jobs=2, random_state=0)
+    with pytest.raises(ValueError, match="column index"):
+        gdfast.SGDClassifier(max_iter=2, tol=None).partial_fit(A, y, classes=[-1.0, 1.0])
     for b, a in zip(before, (A.data, A.indices, A.indptr)):
         np.testing.assert_array_equal(b, a)
     A.indices[k] = orig  # valid again: the same value and gradient, bit for bit

@@ -215,7 +215,10 @@ py::dict fit_impl(const py::array& X, const py::object& indices, const py::objec
                   double avg_intercept, std::int64_t n_averaged, const FitParams& p,
                   const py::object& observer, int n_threads) {
     std::vector<py::object> keep;
-    const XView<T> xv = make_view<T>(X, indices, indptr, n_cols, check_threads(n_threads), keep);
+    // CSR: indptr here, the column indices by the fit (per-sample SGD row by row in its
+    // first epoch instead of a read of all of them first)
+    const XView<T> xv = make_view<T>(X, indices, indptr, n_cols, check_threads(n_threads), keep,
+                                     /*check_indices=*/false);
     if (xv.n_rows < 1) fail("X must have at least one row");
     const T* yp = require<T>(y, "y", {xv.n_rows}).data();
     const T* swp = optional_ptr<T>(sw, "sample_weight", xv.n_rows);
@@ -236,8 +239,10 @@ py::dict fit_impl(const py::array& X, const py::object& indices, const py::objec
     Status st;
     {
         py::gil_scoped_release release;
-        st = k.fit(xv, yp, swp, buf, p, obs, Interrupt{&poll_signals, nullptr}, n_threads, rep);
+        st = k.fit(xv, yp, swp, buf, p, obs, Interrupt{&poll_signals, nullptr}, n_threads, rep,
+                   xv.kind != XKind::dense);
     }
+    if (st == Status::bad_index) fail_bad_index(xv.n_cols);
     if (st == Status::interrupted) raise_interrupt();
     py::dict d = report_dict(rep, st);
     d["avg_intercept"] = avg_intercept;
@@ -347,7 +352,8 @@ void bind_kernels(py::module_& m) {
     py::enum_<Status>(m, "Status")
         .value("ok", Status::ok)
         .value("non_finite", Status::non_finite)
-        .value("interrupted", Status::interrupted);
+        .value("interrupted", Status::interrupted)
+        .value("bad_index", Status::bad_index);
 
     py::class_<Loss>(m, "Loss")
         .def(py::init([](LossKind kind, double epsilon, double smoothing) {

@@ -25,9 +25,10 @@ template <class T>
 struct IsaKernels {
     PassSums (*objective)(const XView<T>& X, const T* y, const T* sw, const T* w, double b,
                           const Loss& loss, T* grad, T* margins, int n_threads);
+    /// check_indices: CSR column indices not checked by make_view (fit checks them)
     Status (*fit)(const XView<T>& X, const T* y, const T* sw, const FitBuffers<T>& buf,
                   const FitParams& p, EpochObserver<T> obs, Interrupt hook, int n_threads,
-                  FitReport& rep);
+                  FitReport& rep, bool check_indices);
     Status (*fit_many)(const XView<T>& X, const T* Y, const T* sw, std::int64_t sw_stride,
                        const FitBuffers<T>* bufs, std::int64_t K, const FitParams& p,
                        const double* alphas, Interrupt hook, int n_threads, FitReport* reps, Status* statuses);

@@ -42,6 +42,7 @@ class Status(enum.IntEnum):
     ok = 0
     non_finite = 1
     interrupted = 2
+    bad_index = 3
 
 class Loss:
     def __init__(self, kind: LossKind, epsilon: float = 0.1, smoothing: float = 0.0) -> None: ...

@@ -97,14 +97,24 @@ double estimate_lambda_max(const Rows& rows, const T* sw, bool fit_intercept) {
 
 /// Fits one linear model. `sw` must be normalized to mean 1 (or null).
 /// Never throws across threads; returns a Status, details in `rep`.
+/// \param check_csr_indices  CSR whose column indices were not checked yet (csr_check
+///     with check_indices=false): per-sample SGD checks them row by row in its first
+///     epoch, the other solvers in a scan before they start; a bad index returns
+///     Status::bad_index.
 template <class Rows, class T = typename Rows::value_type>
 Status fit(const Rows& rows, const T* y, const T* sw, const FitBuffers<T>& buf,
            const FitParams& p, EpochObserver<T> observer, Poller& poller, int n_threads,
-           FitReport& rep) {
+           FitReport& rep, bool check_csr_indices = false) {
     const std::int64_t n = rows.n_rows, d = rows.n_cols;
     rep = FitReport{};
     rep.t = p.t_start;
     const bool full = p.batch_size <= 0 || p.batch_size >= n;
+    if constexpr (Rows::is_sparse) {
+        if (check_csr_indices && (full || p.batch_size != 1)) {
+            if (!all_row_indices_ok(rows, n_threads)) return Status::bad_index;
+            check_csr_indices = false;
+        }
+    }
     StepRule step;
     step.kind = p.schedule;
     step.eta0 = p.eta0;
@@ -159,7 +169,7 @@ Status fit(const Rows& rows, const T* y, const T* sw, const FitBuffers<T>& buf,
     it.init(buf.coef, d, *buf.intercept, p.average_start, buf.avg_coef,
             buf.avg_intercept != nullptr ? *buf.avg_intercept : 0.0, k0);
     if (p.batch_size == 1)
-        st = sgd_epochs(rows, y, sw, it, p, step, observer, poller, n_threads, rep);
+        st = sgd_epochs(rows, y, sw, it, p, step, observer, poller, n_threads, rep, check_csr_indices);
     else
         st = minibatch_epochs(rows, y, sw, it, p, step, observer, poller, n_threads, rep);
     // Outputs: averaged coefficients first (they need v and the segment state).

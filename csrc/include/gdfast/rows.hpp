@@ -128,6 +128,15 @@ struct CsrRows {
     }
 };
 
+/// Every row's column indices in range (CsrRows::row_indices_ok), any thread count.
+template <class Rows>
+bool all_row_indices_ok(const Rows& rows, int n_threads) noexcept {
+    int bad = 0;
+#pragma omp parallel for num_threads(n_threads) schedule(static) reduction(| : bad)
+    for (std::int64_t i = 0; i < rows.n_rows; ++i) bad |= static_cast<int>(!rows.row_indices_ok(i));
+    return bad == 0;
+}
+
 /// Validates CSR invariants once (so the kernels need no checks): returns 0 if valid,
 /// 1 indptr[0] != 0, 2 indptr decreasing, 3 indptr[n] larger than the index array,
 /// 4 a column index negative or >= n_cols.

@@ -13,6 +13,8 @@ enum class Status : int {
     ok = 0,          ///< finished (converged or max_iter reached)
     non_finite = 1,  ///< weights, intercept or objective became NaN/inf (divergence)
     interrupted = 2, ///< the interrupt hook asked to stop (e.g. Ctrl-C)
+    bad_index = 3,   ///< a CSR column index outside [0, n_cols), found by a kernel asked
+                     ///< to check the indices itself (fit(..., check_csr_indices=true))
 };
 
 /// A hook the caller provides to learn about interrupts; `fn(ctx) != 0` means "stop".
