@@ -357,10 +357,16 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
                 loss.smoothing = std::max(mu_final, loss.smoothing * 0.1);
                 cur = evaluate(x, g, m0.data());
                 gstage0 = std::sqrt(dotv(g, g));
-                // The curvature pairs are kept: the smoothed losses differ only near the
-                // kinks, and restarting from steepest descent cost each stage a short
-                // first step plus a line search (W2 hinge, 2 threads: 1e-4 after 0.40 s
-                // with a reset, 0.21 s without; W4 hinge: 5.8 s and 3.9 s).
+                // The curvature pairs survive the first switch (mu 1 -> 0.1): at these
+                // widths most rows lie in the quadratic zone of both losses, and a reset
+                // restarted the stage from a short steepest-descent step. At the finer
+                // switches the zone's curvature grows 10x and its rows change, and the old
+                // pairs then mislead. Measured, time to relative suboptimality 1e-3 / 1e-4
+                // (2 threads, float64; reset / keep always / keep at the first switch):
+                // W2 hinge 0.33/0.41, 0.19/0.21, 0.22/0.27 s; W4 hinge (alpha 1e-5)
+                // 0.97/5.6, 0.63/3.7, 0.63/2.5 s; W4 at alpha 1e-6 3.7/6.3, 4.6/--,
+                // 4.0/6.5 s.
+                if (loss.smoothing < 0.05) hist = 0;
             }
             continue;
         }
