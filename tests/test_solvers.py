@@ -640,6 +640,28 @@ def test_per_sample_sgd_follows_sklearn_classifier(ref, loss, schedule):
     assert res.t == sk.t_
 
 
+@pytest.mark.parametrize("loss", ["log", "hinge", "squared", "huber", "modified_huber"])
+def test_per_sample_trajectory_does_not_depend_on_loss_tracking(ref, loss, capsys):
+    """The iterates of per-sample SGD are the same bits whether or not the loss values
+    are tracked (by a tol that cannot trigger within 4 epochs, or by an observer:
+    verbose). A version that skipped the log loss's log1p when no one reads the loss
+    differed by 1 ulp here: the compiler contracted the shared exp into FMAs
+    differently in the two loops."""
+    regression = loss in ("squared", "huber")
+    pb = ref.make_regression(seed=8) if regression else ref.make_classification(seed=8)
+    common = dict(loss=loss, penalty="l2", alpha=ALPHA, batch_size=1, max_iter=4,
+                  random_state=3, learning_rate="invscaling" if regression else "optimal")
+    plain = fit(pb.X, pb.y, tol=None, **common)
+    tracked = fit(pb.X, pb.y, tol=0.0, n_iter_no_change=10, **common)
+    observed = fit(pb.X, pb.y, tol=None, verbose=1, **common)
+    assert "Avg. loss" in capsys.readouterr().out
+    for other in (tracked, observed):
+        np.testing.assert_array_equal(plain.coef, other.coef)
+        assert plain.intercept == other.intercept
+        assert other.n_iter == 4
+    assert plain.n_iter == 4
+
+
 def test_tol_stopping_follows_sklearn(ref):
     """tol / n_iter_no_change: same number of epochs as scikit-learn."""
     pb = ref.make_regression(seed=6)
