@@ -159,6 +159,14 @@ def _effective_alpha(alpha: float, weights: np.ndarray) -> float:
     return float(alpha) * weights.shape[0] / total
 
 
+def _weights_or_none(w: np.ndarray) -> np.ndarray | None:
+    """``w``, or None when every weight is 1: the kernels then read no weight array and
+    the C++ / Python weight normalisation is skipped, with the same bits (each weight
+    multiplies by exactly 1.0). One binary SGDClassifier epoch on W2 (500,000 x 100):
+    the unit weights cost ~7 ms of a ~40 ms fit."""
+    return None if bool(np.all(w == 1.0)) else np.ascontiguousarray(w)
+
+
 def _as_dense(coef: Any) -> np.ndarray:
     return coef.toarray() if sp.issparse(coef) else np.asarray(coef)
 
@@ -178,10 +186,17 @@ def _ovr_targets(
     """
     n = y.shape[0]
     if classes.shape[0] == 2:
-        pos = y == classes[1]  # (a comparison: ~10x faster than searchsorted)
-        Y = np.where(pos, dtype.type(1), dtype.type(-1))[None, :]
-        W = (sample_weight * np.where(pos, class_weight[1], class_weight[0]))[None, :]
-        return np.ascontiguousarray(Y), np.ascontiguousarray(W, dtype=dtype)
+        # (a comparison and arithmetic: searchsorted and np.where took ~5 ms of a
+        # ~40 ms one-epoch fit on 500,000 rows)
+        pos = y == classes[1]
+        Y = pos.astype(dtype)
+        Y *= 2
+        Y -= 1
+        if class_weight[0] == class_weight[1]:
+            W = np.multiply(sample_weight, class_weight[0], dtype=dtype)
+        else:
+            W = sample_weight * np.where(pos, class_weight[1], class_weight[0])
+        return Y[None, :], np.ascontiguousarray(W, dtype=dtype)[None, :]
     idx = np.searchsorted(classes, y)
     k = classes.shape[0]
     rows = np.arange(n)
@@ -398,7 +413,7 @@ class _BaseSGD(_SparseCoefMixin, BaseEstimator):
                 X_fit,
                 np.ascontiguousarray(Y_fit[j]),
                 alpha=alphas[j],
-                sample_weight=np.ascontiguousarray(W_fit[j]),
+                sample_weight=_weights_or_none(W_fit[j]),
                 coef_init=np.array(coef_init[j], copy=True),
                 intercept_init=float(intercept_init[j]),
                 random_state=seed,
@@ -423,7 +438,7 @@ class _BaseSGD(_SparseCoefMixin, BaseEstimator):
                     X_fit,
                     np.ascontiguousarray(Y_fit),
                     alpha=np.asarray(alphas, dtype=np.float64),
-                    sample_weight=np.ascontiguousarray(W_fit),
+                    sample_weight=_weights_or_none(W_fit),
                     coef_init=np.array(coef_init, copy=True),
                     intercept_init=np.array(intercept_init, dtype=np.float64),
                     average_init=avg,
