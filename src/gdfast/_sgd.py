@@ -193,7 +193,8 @@ def _ovr_targets(
         Y *= 2
         Y -= 1
         if class_weight[0] == class_weight[1]:
-            W = np.multiply(sample_weight, class_weight[0], dtype=dtype)
+            # (in float64, then rounded to dtype, as the np.where branch below)
+            W = np.multiply(sample_weight, float(class_weight[0]), dtype=np.float64)
         else:
             W = sample_weight * np.where(pos, class_weight[1], class_weight[0])
         return Y[None, :], np.ascontiguousarray(W, dtype=dtype)[None, :]
