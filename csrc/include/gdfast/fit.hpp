@@ -111,7 +111,9 @@ Status fit(const Rows& rows, const T* y, const T* sw, const FitBuffers<T>& buf,
     const bool full = p.batch_size <= 0 || p.batch_size >= n;
     if constexpr (Rows::is_sparse) {
         if (check_csr_indices && (full || p.batch_size != 1)) {
-            if (!all_row_indices_ok(rows, n_threads)) return Status::bad_index;
+            // (indptr was checked: indptr[0] == 0 and nnz() fits the index array)
+            if (!csr_indices_in_range(rows.indices, rows.nnz(), rows.n_cols, n_threads))
+                return Status::bad_index;
             check_csr_indices = false;
         }
     }
