@@ -52,6 +52,22 @@ inline void axpy_portable(T a, const T* GDFAST_RESTRICT x, T* GDFAST_RESTRICT y,
 }
 
 
+/// Prefetch streams for the four-row kernels: `pf0`, `pf1` (null: none) name bytes the
+/// caller reads next -- typically two of its next rows. dot4 / axpy4 prefetch one cache
+/// line from each per vector step (so one row of n values each), and the requests go
+/// out at the rate the current rows are consumed instead of in one burst that the L1
+/// miss buffers cannot hold. `prefetch_lines` is the burst form (AVX2 / portable
+/// builds). Prefetches never fault: addresses past the end of X are harmless.
+inline void prefetch_lines(const char* pf, std::int64_t n_lines) noexcept {
+    if (pf == nullptr) return;
+    for (std::int64_t k = 0; k < n_lines; ++k) GDFAST_PREFETCH(pf + 64 * k);
+}
+/// Cache lines that dot4 / axpy4 prefetch from each stream for rows of n values of T.
+template <class T>
+constexpr std::int64_t prefetch_lines_per_call(std::int64_t n) noexcept {
+    return (n * static_cast<std::int64_t>(sizeof(T)) + 63) / 64;
+}
+
 /// Four rows at once: out[k] = x_k . w. Each row keeps its own accumulation order
 /// (fixed for a given ISA), and w is loaded once for the four rows.
 template <class T>
@@ -150,10 +166,19 @@ inline void axpy(float a, const float* GDFAST_RESTRICT x, float* GDFAST_RESTRICT
 #define GDFAST_DEF_DOT4_AVX512(T, VEC, W, SET0, LOAD, MLOAD, FMA, REDUCE, MASKT)                 \
     inline void dot4(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,                  \
                      const T* GDFAST_RESTRICT x2, const T* GDFAST_RESTRICT x3,                  \
-                     const T* GDFAST_RESTRICT w, std::int64_t n, T* out) noexcept {             \
+                     const T* GDFAST_RESTRICT w, std::int64_t n, T* out,                        \
+                     const char* pf0 = nullptr, const char* pf1 = nullptr) noexcept {           \
         VEC a0 = SET0(), a1 = SET0(), a2 = SET0(), a3 = SET0();                                 \
         std::int64_t j = 0;                                                                     \
         for (; j + W <= n; j += W) {                                                            \
+            if (pf0 != nullptr) {                                                               \
+                GDFAST_PREFETCH(pf0);                                                           \
+                pf0 += 64;                                                                      \
+            }                                                                                   \
+            if (pf1 != nullptr) {                                                               \
+                GDFAST_PREFETCH(pf1);                                                           \
+                pf1 += 64;                                                                      \
+            }                                                                                   \
             const VEC wv = LOAD(w + j);                                                         \
             a0 = FMA(LOAD(x0 + j), wv, a0);                                                     \
             a1 = FMA(LOAD(x1 + j), wv, a1);                                                     \
@@ -161,6 +186,8 @@ inline void axpy(float a, const float* GDFAST_RESTRICT x, float* GDFAST_RESTRICT
             a3 = FMA(LOAD(x3 + j), wv, a3);                                                     \
         }                                                                                       \
         if (j < n) {                                                                            \
+            prefetch_lines(pf0, 1);                                                             \
+            prefetch_lines(pf1, 1);                                                             \
             const MASKT m = static_cast<MASKT>((1u << (n - j)) - 1u);                           \
             const VEC wv = MLOAD(m, w + j);                                                     \
             a0 = FMA(MLOAD(m, x0 + j), wv, a0);                                                 \
@@ -182,16 +209,27 @@ GDFAST_DEF_DOT4_AVX512(float, __m512, 16, _mm512_setzero_ps, _mm512_loadu_ps, _m
 #define GDFAST_DEF_AXPY4_AVX512(T, VEC, W, SET1, LOAD, MLOAD, STORE, MSTORE, FMA, MUL, ADD, MASKT) \
     inline void axpy4(const T* a, const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,     \
                       const T* GDFAST_RESTRICT x2, const T* GDFAST_RESTRICT x3,                 \
-                      T* GDFAST_RESTRICT y, std::int64_t n) noexcept {                          \
+                      T* GDFAST_RESTRICT y, std::int64_t n, const char* pf0 = nullptr,          \
+                      const char* pf1 = nullptr) noexcept {                                     \
         const VEC c0 = SET1(a[0]), c1 = SET1(a[1]), c2 = SET1(a[2]), c3 = SET1(a[3]);           \
         std::int64_t j = 0;                                                                     \
         for (; j + W <= n; j += W) {                                                            \
+            if (pf0 != nullptr) {                                                               \
+                GDFAST_PREFETCH(pf0);                                                           \
+                pf0 += 64;                                                                      \
+            }                                                                                   \
+            if (pf1 != nullptr) {                                                               \
+                GDFAST_PREFETCH(pf1);                                                           \
+                pf1 += 64;                                                                      \
+            }                                                                                   \
             VEC s = FMA(c0, LOAD(x0 + j), LOAD(y + j));                                         \
             VEC t = FMA(c2, LOAD(x2 + j), MUL(c3, LOAD(x3 + j)));                               \
             s = FMA(c1, LOAD(x1 + j), s);                                                       \
             STORE(y + j, ADD(s, t));                                                            \
         }                                                                                       \
         if (j < n) {                                                                            \
+            prefetch_lines(pf0, 1);                                                             \
+            prefetch_lines(pf1, 1);                                                             \
             const MASKT m = static_cast<MASKT>((1u << (n - j)) - 1u);                           \
             VEC s = FMA(c0, MLOAD(m, x0 + j), MLOAD(m, y + j));                                 \
             VEC t = FMA(c2, MLOAD(m, x2 + j), MUL(c3, MLOAD(m, x3 + j)));                       \
@@ -284,16 +322,25 @@ inline void axpy(T a, const T* GDFAST_RESTRICT x, T* GDFAST_RESTRICT y, std::int
 // accumulation order), one pass over y for the four scaled adds.
 template <class T>
 inline void dot4(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1, const T* GDFAST_RESTRICT x2,
-                 const T* GDFAST_RESTRICT x3, const T* GDFAST_RESTRICT w, std::int64_t n, T* out) noexcept {
+                 const T* GDFAST_RESTRICT x3, const T* GDFAST_RESTRICT w, std::int64_t n, T* out,
+                 const char* pf0 = nullptr, const char* pf1 = nullptr) noexcept {
+    // (the prefetches in four portions, one before each row's dot)
+    const std::int64_t lines = prefetch_lines_per_call<T>(n), half = lines / 2;
+    prefetch_lines(pf0, half);
     out[0] = dot(x0, w, n);
+    prefetch_lines(pf0 == nullptr ? nullptr : pf0 + 64 * half, lines - half);
     out[1] = dot(x1, w, n);
+    prefetch_lines(pf1, half);
     out[2] = dot(x2, w, n);
+    prefetch_lines(pf1 == nullptr ? nullptr : pf1 + 64 * half, lines - half);
     out[3] = dot(x3, w, n);
 }
 template <class T>
 inline void axpy4(const T* a, const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,
                   const T* GDFAST_RESTRICT x2, const T* GDFAST_RESTRICT x3, T* GDFAST_RESTRICT y,
-                  std::int64_t n) noexcept {
+                  std::int64_t n, const char* pf0 = nullptr, const char* pf1 = nullptr) noexcept {
+    prefetch_lines(pf0, prefetch_lines_per_call<T>(n));
+    prefetch_lines(pf1, prefetch_lines_per_call<T>(n));
     axpy4_portable(a, x0, x1, x2, x3, y, n);
 }
 #endif
