@@ -92,14 +92,15 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
             // of v, and g is read and written once for four rows.
             const std::int64_t d4 = rows.n_cols;
             // Software prefetch: while rows r..r+3 are read, the next four rows of the same
-            // stream (from 1 KiB in) are requested, two lines per vector step -- rows
-            // r+4, r+5 during the dot, r+6, r+7 during the update -- so that requests go
-            // out at the rate rows are consumed. The hardware streamer alone leaves one
-            // core at ~60% of its read bandwidth here; one burst of prefetches per four
-            // rows, 2 KiB ahead, at 70-75%; spread over the loops, 80-90% (kernel_bench,
-            // W1 float64 and float32, 1 and 2 threads). Lines past the block (or past X)
-            // are harmless: prefetches never fault (addresses as integers: no pointer
-            // past the end of X is formed).
+            // stream (from 1 KiB in) are requested by dot4 / axpy4, a line per vector step
+            // from each of two streams, so requests go out at the rate rows are consumed.
+            // The hardware streamer alone leaves one core at ~60% of its read bandwidth
+            // here. Against one burst of prefetches per four rows, 2 KiB ahead (the
+            // previous scheme), a C++ harness on W1-shaped data, 1 thread: float64
+            // 34-36 -> 30-31 ms, float32 15-17 -> 12-13 ms (a plain AVX-512 read of X:
+            // 27 / 13 ms); 200,000 x 500 float64 61-64 -> 55-57 ms. Lines past the
+            // block (or past X) are harmless: prefetches never fault (addresses are
+            // computed as integers: no pointer past the end of X is formed).
             const std::uintptr_t row_bytes = static_cast<std::uintptr_t>(d4) * sizeof(T);
             const auto lines = static_cast<std::uintptr_t>(simd::prefetch_lines_per_call<T>(d4));
             auto four = [&](std::int64_t r) {
