@@ -281,3 +281,65 @@ def test_c_api_objective_csr_refuses_a_bad_index(tmp_path: Path) -> None:
     assert out[:2] == ["0", "0"]
     assert float(out[2]) < 1e-12
     assert out[3:] == ["-1"] * 18
+
+
+@pytest.mark.skipif(CXX is None, reason="no C++ compiler on PATH")
+@pytest.mark.parametrize("isa", ["portable", "avx2", "avx512"])
+def test_four_row_kernels_prefetch_streams_do_not_change_results(tmp_path: Path, isa: str) -> None:
+    """simd::dot4 / axpy4 take two optional prefetch streams (the rows to be read next).
+    Prefetches must not change a bit of the result, for any row length (vector tails
+    included), and must not read through their pointers: here they point past the end of
+    a 64-byte allocation, or are null."""
+    if isa != "portable" and isa not in gdfast.config()["simd_available"]:
+        pytest.skip(f"{isa} not available on this machine")
+    flags = {"portable": [],
+             "avx2": ["-mavx2", "-mfma", "-DGDFAST_TARGET_AVX2"],
+             "avx512": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma",
+                        "-DGDFAST_TARGET_AVX512"]}[isa]
+    src = tmp_path / "pf.cpp"
+    src.write_text(textwrap.dedent("""
+        #include <cstdio>
+        #include <cstring>
+        #include <memory>
+        #include <random>
+        #include <vector>
+        #include <gdfast/gdfast.hpp>
+        using namespace gdfast;
+        template <class T> int check(std::mt19937& rng) {
+            std::normal_distribution<double> nd;
+            auto tiny = std::make_unique<char[]>(64);
+            const char* past = tiny.get() + 64 + 4096;  // never dereferenced
+            int bad = 0;
+            for (std::int64_t n = 1; n <= 70; ++n) {
+                std::vector<T> x(4 * n), w(n), y0(n), y1(n);
+                for (auto& v : x) v = T(nd(rng));
+                for (auto& v : w) v = T(nd(rng));
+                for (auto& v : y0) v = T(nd(rng));
+                y1 = y0;
+                const T *x0 = x.data(), *x1 = x0 + n, *x2 = x1 + n, *x3 = x2 + n;
+                T a[4], b[4], c[4];
+                simd::dot4(x0, x1, x2, x3, w.data(), n, a);
+                simd::dot4(x0, x1, x2, x3, w.data(), n, b, past, past + 4096);
+                simd::dot4(x0, x1, x2, x3, w.data(), n, c, nullptr, reinterpret_cast<const char*>(x0));
+                if (std::memcmp(a, b, sizeof a) != 0 || std::memcmp(a, c, sizeof a) != 0) ++bad;
+                simd::axpy4(a, x0, x1, x2, x3, y0.data(), n);
+                simd::axpy4(a, x0, x1, x2, x3, y1.data(), n, past, nullptr);
+                if (std::memcmp(y0.data(), y1.data(), n * sizeof(T)) != 0) ++bad;
+                if (simd::prefetch_lines_per_call<T>(n) * 64 < n * std::int64_t(sizeof(T))) ++bad;
+            }
+            return bad;
+        }
+        int main() {
+            std::mt19937 rng(7);
+            const int bad = check<double>(rng) + check<float>(rng);
+            std::printf("%s %d\\n", simd::isa_name, bad);
+            return 0;
+        }
+    """))
+    exe = tmp_path / "pf"
+    cmd = [CXX, "-std=c++17", "-O2", *flags, f"-I{gdfast.get_include()}", str(src), "-o", str(exe)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True, timeout=60).stdout
+    name, bad = out.split()
+    assert name == isa
+    assert bad == "0"
