@@ -38,6 +38,16 @@ double max_weighted_sq_norm(const Rows& rows, const T* sw, bool fit_intercept, i
     for (std::int64_t i = 0; i < n; ++i) {
         double s = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
         if (!weighted) s = s > 0.0 ? 1.0 : 0.0;
+        if constexpr (!Rows::is_sparse) {
+            // A row's worth of lines 8 KiB ahead, into L2, while this row is read (W1
+            // float64: 31-33 -> 28-29 ms on 1 thread, 16.4-17.4 -> 14.1-15.5 ms on 2; a
+            // burst into L1 four rows ahead was slower than none). Addresses as
+            // integers: no pointer past the end of X is formed.
+            const auto ahead = reinterpret_cast<std::uintptr_t>(rows.row(i)) + 8192;
+            const std::int64_t lines = simd::prefetch_lines_per_call<T>(rows.n_cols);
+            for (std::int64_t q = 0; q < lines; ++q)
+                GDFAST_PREFETCH_L2(reinterpret_cast<const char*>(ahead + 64 * static_cast<std::uintptr_t>(q)));
+        }
         // The SIMD norm in T first (one read at memory speed); in double when T's
         // overflows (float32 from |x| ~ 1e19). The relative rounding of T's sum is far
         // below the slack of a step-size bound; a little margin covers it anyway.
@@ -51,17 +61,15 @@ double max_weighted_sq_norm(const Rows& rows, const T* sw, bool fit_intercept, i
     }
     return best;
 }
-/// Largest eigenvalue of the weighted second-moment matrix (1/m) sum s_i x~_i x~_i^T
-/// (x~ = [x, 1] with an intercept), estimated by power iteration on at most 4096
-/// evenly spaced rows: the curvature of a large mini-batch's mean loss is about
-/// curvature(L) * lambda_max, far below the worst single row's.
+/// Power iteration for the largest eigenvalue of (1/m) sum_k s_k x~_k x~_k^T over the
+/// rows k * n / m, k < m (see estimate_lambda_max).
 template <class Rows, class T>
-double estimate_lambda_max(const Rows& rows, const T* sw, bool fit_intercept) {
+double power_iteration(const Rows& rows, const T* sw, bool fit_intercept, std::int64_t m) {
     const std::int64_t n = rows.n_rows, d = rows.n_cols;
-    const std::int64_t m = std::min<std::int64_t>(n, 4096);
     std::vector<T> v(static_cast<std::size_t>(d), T(1)), u(static_cast<std::size_t>(d));
     double vb = fit_intercept ? 1.0 : 0.0;
     double lambda = 0.0;
+    auto sample = [&](std::int64_t k) { return k * n / m; };
     for (int iter = 0; iter < 30; ++iter) {
         double nrm = vb * vb;
         for (std::int64_t j = 0; j < d; ++j) nrm += static_cast<double>(v[j]) * static_cast<double>(v[j]);
@@ -71,8 +79,24 @@ double estimate_lambda_max(const Rows& rows, const T* sw, bool fit_intercept) {
         vb /= nrm;
         std::fill(u.begin(), u.end(), T(0));
         double ub = 0.0, wsum = 0.0;
-        for (std::int64_t k = 0; k < m; ++k) {
-            const std::int64_t i = k * n / m;
+        std::int64_t k = 0;
+        if constexpr (!Rows::is_sparse) {
+            for (; k + 4 <= m; k += 4) {
+                const std::int64_t i[4] = {sample(k), sample(k + 1), sample(k + 2), sample(k + 3)};
+                T xv[4], a[4];
+                simd::dot4(rows.row(i[0]), rows.row(i[1]), rows.row(i[2]), rows.row(i[3]), v.data(), d, xv);
+                for (int q = 0; q < 4; ++q) {
+                    const double s = sw != nullptr ? static_cast<double>(sw[i[q]]) : 1.0;
+                    const double z = static_cast<double>(xv[q]) + vb;
+                    a[q] = static_cast<T>(s * z);
+                    if (fit_intercept) ub += s * z;
+                    wsum += s;
+                }
+                simd::axpy4(a, rows.row(i[0]), rows.row(i[1]), rows.row(i[2]), rows.row(i[3]), u.data(), d);
+            }
+        }
+        for (; k < m; ++k) {
+            const std::int64_t i = sample(k);
             const double s = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
             const double z = static_cast<double>(rows.dot(i, v.data())) + vb;
             rows.axpy(i, static_cast<T>(s * z), u.data());
@@ -92,6 +116,37 @@ double estimate_lambda_max(const Rows& rows, const T* sw, bool fit_intercept) {
         lambda = next;
     }
     return lambda;
+}
+/// Largest eigenvalue of the weighted second-moment matrix (1/m) sum s_i x~_i x~_i^T
+/// (x~ = [x, 1] with an intercept), estimated by power iteration on at most 4096
+/// evenly spaced rows: the curvature of a large mini-batch's mean loss is about
+/// curvature(L) * lambda_max, far below the worst single row's.
+/// Dense X: the sampled rows are first copied into one float32 block (up to 16 MiB).
+/// The sample is spread over X, out of the hardware prefetchers' reach, and in place
+/// each iteration waited on a cache miss per row; the copy is read from cache, four
+/// rows at a time (W1-shaped float64, 30 iterations: 10.5 -> 2 ms). float32 is ample
+/// for an estimate that the caller doubles; an overflow to inf makes the caller keep
+/// its single-row bound.
+template <class Rows, class T>
+double estimate_lambda_max(const Rows& rows, const T* sw, bool fit_intercept) {
+    const std::int64_t n = rows.n_rows, d = rows.n_cols;
+    const std::int64_t m = std::min<std::int64_t>(n, 4096);
+    if constexpr (!Rows::is_sparse) {
+        if (m * d <= (std::int64_t{1} << 22)) {
+            std::vector<float> block(static_cast<std::size_t>(m * d));
+            std::vector<float> wb(sw != nullptr ? static_cast<std::size_t>(m) : 0);
+            for (std::int64_t k = 0; k < m; ++k) {
+                const std::int64_t i = k * n / m;
+                const T* src = rows.row(i);
+                float* dst = block.data() + k * d;
+                for (std::int64_t j = 0; j < d; ++j) dst[j] = static_cast<float>(src[j]);
+                if (sw != nullptr) wb[static_cast<std::size_t>(k)] = static_cast<float>(sw[i]);
+            }
+            const DenseRows<float> copy{block.data(), m, d};
+            return power_iteration(copy, sw != nullptr ? wb.data() : nullptr, fit_intercept, m);
+        }
+    }
+    return power_iteration(rows, sw, fit_intercept, m);
 }
 }  // namespace detail
 
