@@ -195,12 +195,21 @@ EPOCH: dict[str, Callable[..., tuple[np.ndarray, float]]] = {
 
 # ----------------------------------------------------------------- timing helper
 def median_time(fns: dict[str, Callable[[], Any]], repeat: int = 5,
-                warmup: int = 1, pause: float = 0.2) -> dict[str, float]:
+                warmup: int = 1, pause: float = 0.2, prime: bool = False) -> dict[str, float]:
     """Median wall time of each callable, calls interleaved (A B A B ...) after a warm-up.
 
     ``pause`` seconds of sleep before each timed call: thread pools keep spinning after
     a call (OpenBLAS for ~0.1 s, libgomp briefly), and a spinning pool of A would steal
     the cores B needs when both use 2 threads on a 2-core machine.
+
+    ``prime``: after the pause, call the function once untimed, then time the next
+    call. In the development VM a short 2-thread pass that follows 0.2 s of idleness
+    takes up to twice as long as the same pass run back to back (a C++ loop alone
+    shows it: 6-8 ms back to back, 9-24 ms after a 0.2 s sleep, W1 float32), which is
+    the hypervisor waking an idle core, not the kernel. Priming measures every
+    library's steady-state call, as the bandwidth probe measures its passes (back to
+    back after a warm-up), while the pause still keeps one library's spinning pool
+    away from the next.
     """
     import statistics
     import time
@@ -213,6 +222,8 @@ def median_time(fns: dict[str, Callable[[], Any]], repeat: int = 5,
         for k, f in fns.items():
             if pause > 0:
                 time.sleep(pause)
+            if prime:
+                f()
             t0 = time.perf_counter()
             f()
             ts[k].append(time.perf_counter() - t0)

@@ -134,7 +134,10 @@ def gradient_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
            "thread count) or, for CSR, scipy.sparse's two products (single-threaded). "
            "GB/s = bytes of X (values + indices + indptr for CSR) / time; "
            "% bw = that / measured read bandwidth at the same thread count; "
-           "bound = bytes / bandwidth.", "",
+           "bound = bytes / bandwidth. Each timed call follows a 0.2 s pause and one "
+           "untimed call of the same function (steady state, as the bandwidth probe's "
+           "passes; see `_impls.median_time`: in this VM a short 2-thread pass right "
+           "after an idle pause can take twice as long).", "",
            "| workload | dtype | threads | bytes | bound ms | gdfast ms | gdfast GB/s | "
            "% bw | gdfast ns/value | numpy/scipy ms | numpy GB/s | speed-up vs numpy |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -150,7 +153,7 @@ def gradient_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
                 if GD is not None:
                     fns["gdfast"] = lambda: _impls.GRADIENT["gdfast"](wl, loss, wv, b, t)
                     _impls.assert_gradient_close(wl, loss, fns["gdfast"]())
-                tm = median_time(fns, repeat=repeat)
+                tm = median_time(fns, repeat=repeat, prime=True)
                 bound = nb / (bw[t] * 1e9)
                 g = tm.get("gdfast")
                 row = f"| {w} {loss}{' CSR' if wl.sparse else ''} | {dt} | {t} | " \
@@ -318,7 +321,8 @@ def threads_section(repeat: int, figures: dict[str, Any]) -> list[str]:
            f"full-batch = `gdfast.fit(batch_size='full', max_iter={FULL_ITERS}, tol=None)`; "
            f"mini-batch = one epoch at batch {BATCH}; objective = one fused pass. "
            "numpy = the two-GEMV objective with 1 / 2 BLAS threads; L-BFGS-B = scipy on "
-           f"the numpy objective, {FULL_ITERS} iterations.", "",
+           f"the numpy objective, {FULL_ITERS} iterations. Each timed call follows a "
+           "0.2 s pause and one untimed call of the same function.", "",
            "| case | kernel | 1 thread ms | 2 threads ms | speed-up |",
            "|---|---|---|---|---|"]
     reps = max(3, repeat // 2)
@@ -340,7 +344,8 @@ def threads_section(repeat: int, figures: dict[str, Any]) -> list[str]:
             kernels["scipy L-BFGS-B (numpy)"] = lambda t: lbfgs_numpy(
                 wl, loss, FULL_ITERS, t)
         for name, k in kernels.items():
-            tm = median_time({t: (lambda t=t: k(t)) for t in THREADS}, repeat=reps)
+            tm = median_time({t: (lambda t=t: k(t)) for t in THREADS}, repeat=reps,
+                             prime=True)
             s = tm[1] / tm[2]
             row = (f"| {w} {loss} | {name} | {tm[1] * 1e3:.1f} | {tm[2] * 1e3:.1f} | "
                    f"{s:.2f}× |")
