@@ -62,6 +62,17 @@ inline void prefetch_lines(const char* pf, std::int64_t n_lines) noexcept {
     if (pf == nullptr) return;
     for (std::int64_t k = 0; k < n_lines; ++k) GDFAST_PREFETCH(pf + 64 * k);
 }
+/// One vector step's prefetches: a line from each non-null stream, which then advances.
+inline void prefetch_step(const char*& pf0, const char*& pf1) noexcept {
+    if (pf0 != nullptr) {
+        GDFAST_PREFETCH(pf0);
+        pf0 += 64;
+    }
+    if (pf1 != nullptr) {
+        GDFAST_PREFETCH(pf1);
+        pf1 += 64;
+    }
+}
 /// Cache lines that dot4 / axpy4 prefetch from each stream for rows of n values of T.
 template <class T>
 constexpr std::int64_t prefetch_lines_per_call(std::int64_t n) noexcept {
@@ -171,14 +182,7 @@ inline void axpy(float a, const float* GDFAST_RESTRICT x, float* GDFAST_RESTRICT
         VEC a0 = SET0(), a1 = SET0(), a2 = SET0(), a3 = SET0();                                 \
         std::int64_t j = 0;                                                                     \
         for (; j + W <= n; j += W) {                                                            \
-            if (pf0 != nullptr) {                                                               \
-                GDFAST_PREFETCH(pf0);                                                           \
-                pf0 += 64;                                                                      \
-            }                                                                                   \
-            if (pf1 != nullptr) {                                                               \
-                GDFAST_PREFETCH(pf1);                                                           \
-                pf1 += 64;                                                                      \
-            }                                                                                   \
+            prefetch_step(pf0, pf1);                                                            \
             const VEC wv = LOAD(w + j);                                                         \
             a0 = FMA(LOAD(x0 + j), wv, a0);                                                     \
             a1 = FMA(LOAD(x1 + j), wv, a1);                                                     \
@@ -214,14 +218,7 @@ GDFAST_DEF_DOT4_AVX512(float, __m512, 16, _mm512_setzero_ps, _mm512_loadu_ps, _m
         const VEC c0 = SET1(a[0]), c1 = SET1(a[1]), c2 = SET1(a[2]), c3 = SET1(a[3]);           \
         std::int64_t j = 0;                                                                     \
         for (; j + W <= n; j += W) {                                                            \
-            if (pf0 != nullptr) {                                                               \
-                GDFAST_PREFETCH(pf0);                                                           \
-                pf0 += 64;                                                                      \
-            }                                                                                   \
-            if (pf1 != nullptr) {                                                               \
-                GDFAST_PREFETCH(pf1);                                                           \
-                pf1 += 64;                                                                      \
-            }                                                                                   \
+            prefetch_step(pf0, pf1);                                                            \
             VEC s = FMA(c0, LOAD(x0 + j), LOAD(y + j));                                         \
             VEC t = FMA(c2, LOAD(x2 + j), MUL(c3, LOAD(x3 + j)));                               \
             s = FMA(c1, LOAD(x1 + j), s);                                                       \
