@@ -205,8 +205,8 @@ def median_time(fns: dict[str, Callable[[], Any]], repeat: int = 5,
     ``prime``: after the pause, call the function once untimed, then time the next
     call. In the development VM a short 2-thread pass that follows 0.2 s of idleness
     takes up to twice as long as the same pass run back to back (a C++ loop alone
-    shows it: 6-8 ms back to back, 9-24 ms after a 0.2 s sleep, W1 float32), which is
-    the hypervisor waking an idle core, not the kernel. Priming measures every
+    shows it: 7-8 ms back to back, 10-20 ms after a 0.2 s sleep, W1 float32, the same
+    kernel code; most likely the VM waking an idle core, not shown). Priming measures every
     library's steady-state call, as the bandwidth probe measures its passes (back to
     back after a warm-up), while the pause still keeps one library's spinning pool
     away from the next.

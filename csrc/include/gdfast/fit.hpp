@@ -42,7 +42,7 @@ double max_weighted_sq_norm(const Rows& rows, const T* sw, bool fit_intercept, i
             // A row's worth of lines 8 KiB ahead, into L2, while this row is read (W1
             // float64: 31-33 -> 28-29 ms on 1 thread, 16.4-17.4 -> 14.1-15.5 ms on 2; a
             // burst into L1 four rows ahead was slower than none). Addresses as
-            // integers: no pointer past the end of X is formed.
+            // integers, never pointer arithmetic past the end of X.
             const auto ahead = reinterpret_cast<std::uintptr_t>(rows.row(i)) + 8192;
             const std::int64_t lines = simd::prefetch_lines_per_call<T>(rows.n_cols);
             for (std::int64_t q = 0; q < lines; ++q)

@@ -99,8 +99,8 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
             // previous scheme), a C++ harness on W1-shaped data, 1 thread: float64
             // 34-36 -> 30-31 ms, float32 15-17 -> 12-13 ms (a plain AVX-512 read of X:
             // 27 / 13 ms); 200,000 x 500 float64 61-64 -> 55-57 ms. Lines past the
-            // block (or past X) are harmless: prefetches never fault (addresses are
-            // computed as integers: no pointer past the end of X is formed).
+            // block (or past X) are harmless: prefetches never fault (their addresses
+            // are computed as integers, never by pointer arithmetic past the end of X).
             const std::uintptr_t row_bytes = static_cast<std::uintptr_t>(d4) * sizeof(T);
             const auto lines = static_cast<std::uintptr_t>(simd::prefetch_lines_per_call<T>(d4));
             auto four = [&](std::int64_t r) {

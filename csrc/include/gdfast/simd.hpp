@@ -58,19 +58,26 @@ inline void axpy_portable(T a, const T* GDFAST_RESTRICT x, T* GDFAST_RESTRICT y,
 /// out at the rate the current rows are consumed instead of in one burst that the L1
 /// miss buffers cannot hold. `prefetch_lines` is the burst form (AVX2 / portable
 /// builds). Prefetches never fault: addresses past the end of X are harmless.
+/// (The addresses advance as integers: a stream may run past the end of X, where
+/// pointer arithmetic would be undefined.)
+inline const char* at_offset(const char* p, std::int64_t bytes) noexcept {
+    return reinterpret_cast<const char*>(reinterpret_cast<std::uintptr_t>(p) +
+                                         static_cast<std::uintptr_t>(bytes));
+}
+inline const char* line_after(const char* p) noexcept { return at_offset(p, 64); }
 inline void prefetch_lines(const char* pf, std::int64_t n_lines) noexcept {
     if (pf == nullptr) return;
-    for (std::int64_t k = 0; k < n_lines; ++k) GDFAST_PREFETCH(pf + 64 * k);
+    for (std::int64_t k = 0; k < n_lines; ++k, pf = line_after(pf)) GDFAST_PREFETCH(pf);
 }
 /// One vector step's prefetches: a line from each non-null stream, which then advances.
 inline void prefetch_step(const char*& pf0, const char*& pf1) noexcept {
     if (pf0 != nullptr) {
         GDFAST_PREFETCH(pf0);
-        pf0 += 64;
+        pf0 = line_after(pf0);
     }
     if (pf1 != nullptr) {
         GDFAST_PREFETCH(pf1);
-        pf1 += 64;
+        pf1 = line_after(pf1);
     }
 }
 /// Cache lines that dot4 / axpy4 prefetch from each stream for rows of n values of T.
@@ -325,11 +332,11 @@ inline void dot4(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1, const
     const std::int64_t lines = prefetch_lines_per_call<T>(n), half = lines / 2;
     prefetch_lines(pf0, half);
     out[0] = dot(x0, w, n);
-    prefetch_lines(pf0 == nullptr ? nullptr : pf0 + 64 * half, lines - half);
+    prefetch_lines(pf0 == nullptr ? nullptr : at_offset(pf0, 64 * half), lines - half);
     out[1] = dot(x1, w, n);
     prefetch_lines(pf1, half);
     out[2] = dot(x2, w, n);
-    prefetch_lines(pf1 == nullptr ? nullptr : pf1 + 64 * half, lines - half);
+    prefetch_lines(pf1 == nullptr ? nullptr : at_offset(pf1, 64 * half), lines - half);
     out[3] = dot(x3, w, n);
 }
 template <class T>
