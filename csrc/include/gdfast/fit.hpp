@@ -61,6 +61,8 @@ double max_weighted_sq_norm(const Rows& rows, const T* sw, bool fit_intercept, i
     }
     return best;
 }
+/// The k-th of m rows sampled evenly from n (the power iteration's sample).
+inline std::int64_t sampled_row(std::int64_t k, std::int64_t n, std::int64_t m) noexcept { return k * n / m; }
 /// Power iteration for the largest eigenvalue of (1/m) sum_k s_k x~_k x~_k^T over the
 /// rows k * n / m, k < m (see estimate_lambda_max).
 template <class Rows, class T>
@@ -69,7 +71,7 @@ double power_iteration(const Rows& rows, const T* sw, bool fit_intercept, std::i
     std::vector<T> v(static_cast<std::size_t>(d), T(1)), u(static_cast<std::size_t>(d));
     double vb = fit_intercept ? 1.0 : 0.0;
     double lambda = 0.0;
-    auto sample = [&](std::int64_t k) { return k * n / m; };
+    auto sample = [&](std::int64_t k) { return sampled_row(k, n, m); };
     for (int iter = 0; iter < 30; ++iter) {
         double nrm = vb * vb;
         for (std::int64_t j = 0; j < d; ++j) nrm += static_cast<double>(v[j]) * static_cast<double>(v[j]);
@@ -136,7 +138,7 @@ double estimate_lambda_max(const Rows& rows, const T* sw, bool fit_intercept) {
             std::vector<float> block(static_cast<std::size_t>(m * d));
             std::vector<float> wb(sw != nullptr ? static_cast<std::size_t>(m) : 0);
             for (std::int64_t k = 0; k < m; ++k) {
-                const std::int64_t i = k * n / m;
+                const std::int64_t i = sampled_row(k, n, m);
                 const T* src = rows.row(i);
                 float* dst = block.data() + k * d;
                 for (std::int64_t j = 0; j < d; ++j) dst[j] = static_cast<float>(src[j]);
