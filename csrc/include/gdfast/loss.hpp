@@ -141,9 +141,20 @@ struct Loss {
     /// log(1 + e^-z) = max(-z, 0) + log(1 + e^-|z|), z = y p, and its slope
     /// -y / (1 + e^z), without overflow and without branches.
     static double log_loss(double y, double p, double& deriv) noexcept {
-        const double z = y * p;
-        const double e = detail::exp_nonpos(-std::fabs(z));
-        deriv = -y * (z >= 0.0 ? e : 1.0) / (1.0 + e);
+        double z, e;
+        deriv = log_loss_slope(y, p, z, e);
+        return log_loss_value(z, e);
+    }
+    /// The log loss in two halves with the bits of `log_loss`: the slope (returned), with
+    /// z = y p and e = e^-|z| for `log_loss_value(z, e)`, the loss. A per-sample loop
+    /// needs the slope at once (the next step depends on it) but the loss only at the end
+    /// of the epoch, so it can evaluate the log1p of several rows in one vector loop.
+    static double log_loss_slope(double y, double p, double& z, double& e) noexcept {
+        z = y * p;
+        e = detail::exp_nonpos(-std::fabs(z));
+        return -y * (z >= 0.0 ? e : 1.0) / (1.0 + e);
+    }
+    static double log_loss_value(double z, double e) noexcept {
         return (z < 0.0 ? -z : 0.0) + detail::log1p_unit(e);
     }
 
