@@ -350,8 +350,9 @@ def test_four_row_kernels_prefetch_streams_do_not_change_results(tmp_path: Path,
 def test_log_loss_halves_and_batched_values_keep_the_bits(tmp_path: Path, isa: str) -> None:
     """Per-sample SGD takes the log loss's slope at each row and evaluates the loss values
     16 rows at a time in a vector loop (sgd.hpp, PendingLogLoss); the fused passes
-    evaluate four rows at a time (Loss::eval4). All of these must give the bits of the
-    scalar Loss::eval, row by row and in the epoch's running sum, in every ISA build."""
+    evaluate four or eight rows at a time (Loss::eval4 / eval_rows<8>). All of these must
+    give the bits of the scalar Loss::eval, row by row and in the epoch's running sum, in
+    every ISA build."""
     if isa != "portable" and isa not in gdfast.config()["simd_available"]:
         pytest.skip(f"{isa} not available on this machine")
     flags = {"portable": [],
@@ -404,6 +405,15 @@ def test_log_loss_halves_and_batched_values_keep_the_bits(tmp_path: Path, isa: s
                         double dq;
                         const double vq = loss.eval(y[i + q], p[i + q], dq);
                         if (!same(vq, v4[q]) || !same(dq, d4[q])) ++bad;
+                    }
+                }
+                if (i % 8 == 0 && i + 8 <= n) {
+                    double v8[8], d8[8];
+                    loss.eval_rows<8>(&y[i], &p[i], v8, d8);
+                    for (int q = 0; q < 8; ++q) {
+                        double dq;
+                        const double vq = loss.eval(y[i + q], p[i + q], dq);
+                        if (!same(vq, v8[q]) || !same(dq, d8[q])) ++bad;
                     }
                 }
                 sum += w[i] * v0;

@@ -132,10 +132,15 @@ struct Loss {
     /// `eval`). The log loss runs as one loop over the four margins, which the compiler
     /// vectorizes: its exp and log1p dominate a row's cost otherwise.
     void eval4(const double* y, const double* p, double* value, double* deriv) const noexcept {
+        eval_rows<4>(y, p, value, deriv);
+    }
+    /// K rows at once (as eval4).
+    template <int K>
+    void eval_rows(const double* y, const double* p, double* value, double* deriv) const noexcept {
         if (kind == LossKind::log) {
-            for (int k = 0; k < 4; ++k) value[k] = log_loss(y[k], p[k], deriv[k]);
+            for (int k = 0; k < K; ++k) value[k] = log_loss(y[k], p[k], deriv[k]);
         } else {
-            for (int k = 0; k < 4; ++k) value[k] = eval(y[k], p[k], deriv[k]);
+            for (int k = 0; k < K; ++k) value[k] = eval(y[k], p[k], deriv[k]);
         }
     }
     /// log(1 + e^-z) = max(-z, 0) + log(1 + e^-|z|), z = y p, and its slope
