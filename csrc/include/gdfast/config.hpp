@@ -16,6 +16,7 @@
 #define GDFAST_PREFETCH(p) __builtin_prefetch(static_cast<const void*>(p), 0, 3)
 #define GDFAST_PREFETCH_L2(p) __builtin_prefetch(static_cast<const void*>(p), 0, 1)
 #define GDFAST_COMPILER_BARRIER() asm volatile("" ::: "memory")
+#define GDFAST_FORCE_INLINE inline __attribute__((always_inline))
 #elif defined(_MSC_VER)
 #include <intrin.h>
 #define GDFAST_RESTRICT __restrict
@@ -24,6 +25,7 @@
 #define GDFAST_PREFETCH(p) ((void)0)
 #define GDFAST_PREFETCH_L2(p) ((void)0)
 #define GDFAST_COMPILER_BARRIER() _ReadWriteBarrier()
+#define GDFAST_FORCE_INLINE __forceinline
 #else
 #define GDFAST_RESTRICT
 #define GDFAST_LIKELY(x) (x)
@@ -31,6 +33,7 @@
 #define GDFAST_PREFETCH(p) ((void)0)
 #define GDFAST_PREFETCH_L2(p) ((void)0)
 #define GDFAST_COMPILER_BARRIER() ((void)0)
+#define GDFAST_FORCE_INLINE inline
 #endif
 
 #ifndef GDFAST_ISA

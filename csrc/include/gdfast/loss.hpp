@@ -22,6 +22,12 @@ enum class LossKind : int {
     perceptron = 8,
 };
 
+// The per-row functions below are GDFAST_FORCE_INLINE: this header is ISA-neutral (the
+// Python module compiles it once, before its ISA target pragmas), so a copy left out of
+// line would be baseline code called from the AVX2 / AVX-512 kernels -- as GCC did with
+// LTO, measured: the log loss cost W3's fused pass 33 instead of 28 ms. Inlined, each
+// kernel vectorizes them for its own instruction set (and may contract them into FMAs:
+// the bits of the loss differ between ISA variants, by rounding, as the dots do).
 namespace detail {
 inline std::uint64_t bits_of(double x) noexcept {
     std::uint64_t u;
@@ -38,7 +44,7 @@ inline double from_bits(std::uint64_t u) noexcept {
 /// Branch-free (a loop over a few margins vectorizes): x = n ln2 + r with |r| <= ln2/2,
 /// e^r by its Taylor polynomial of degree 12 (truncation < 2e-16 relative), evaluated in
 /// Estrin's scheme (short dependency chains), then 2^n put into the exponent bits.
-inline double exp_nonpos(double x) noexcept {
+GDFAST_FORCE_INLINE double exp_nonpos(double x) noexcept {
     constexpr double shifter = 6755399441055744.0;  // 1.5 * 2^52: rounds to an integer
     constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
     const double xc = x < -708.0 ? -708.0 : (x > 0.0 ? 0.0 : x);
@@ -60,7 +66,7 @@ inline double exp_nonpos(double x) noexcept {
 /// log(1 + e) for 0 <= e <= 1, within ~2 ulp. Branch-free: u = 1 + e = 2^k m with
 /// m in [sqrt(1/2), sqrt(2)], log m = 2 atanh(s), s = (m - 1)/(m + 1), |s| <= 0.172, by its
 /// series to s^19 (truncation < 1e-17 relative); the rounding of 1 + e is added back.
-inline double log1p_unit(double e) noexcept {
+GDFAST_FORCE_INLINE double log1p_unit(double e) noexcept {
     const double u = 1.0 + e;
     const double corr = (e - (u - 1.0)) / u;  // log(1 + e) - log(u), to first order
     const bool big = u > 1.4142135623730951;
@@ -79,7 +85,7 @@ inline double log1p_unit(double e) noexcept {
 /// value: 0 (u<=0), u^2/(2 mu) (0<u<mu), u - mu/2 (u>=mu); slope clip(u/mu, 0, 1).
 /// At the kink u == 0 of the exact function the slope is 1 if `closed` (scikit-learn's
 /// hinge and perceptron update when z <= threshold), else 0.
-inline double smooth_plus(double u, double mu, double& slope, bool closed = false) noexcept {
+GDFAST_FORCE_INLINE double smooth_plus(double u, double mu, double& slope, bool closed = false) noexcept {
     if (u < 0.0 || (u == 0.0 && (mu > 0.0 || !closed))) {
         slope = 0.0;
         return 0.0;
@@ -131,12 +137,12 @@ struct Loss {
     /// Four rows at once: value[k] = L(y[k], p[k]), deriv[k] = dL/dp (the same bits as
     /// `eval`). The log loss runs as one loop over the four margins, which the compiler
     /// vectorizes: its exp and log1p dominate a row's cost otherwise.
-    void eval4(const double* y, const double* p, double* value, double* deriv) const noexcept {
+    GDFAST_FORCE_INLINE void eval4(const double* y, const double* p, double* value, double* deriv) const noexcept {
         eval_rows<4>(y, p, value, deriv);
     }
     /// K rows at once (as eval4).
     template <int K>
-    void eval_rows(const double* y, const double* p, double* value, double* deriv) const noexcept {
+    GDFAST_FORCE_INLINE void eval_rows(const double* y, const double* p, double* value, double* deriv) const noexcept {
         if (kind == LossKind::log) {
             for (int k = 0; k < K; ++k) value[k] = log_loss(y[k], p[k], deriv[k]);
         } else {
@@ -145,7 +151,7 @@ struct Loss {
     }
     /// log(1 + e^-z) = max(-z, 0) + log(1 + e^-|z|), z = y p, and its slope
     /// -y / (1 + e^z), without overflow and without branches.
-    static double log_loss(double y, double p, double& deriv) noexcept {
+    GDFAST_FORCE_INLINE static double log_loss(double y, double p, double& deriv) noexcept {
         double z, e;
         deriv = log_loss_slope(y, p, z, e);
         return log_loss_value(z, e);
@@ -154,17 +160,17 @@ struct Loss {
     /// z = y p and e = e^-|z| for `log_loss_value(z, e)`, the loss. A per-sample loop
     /// needs the slope at once (the next step depends on it) but the loss only at the end
     /// of the epoch, so it can evaluate the log1p of several rows in one vector loop.
-    static double log_loss_slope(double y, double p, double& z, double& e) noexcept {
+    GDFAST_FORCE_INLINE static double log_loss_slope(double y, double p, double& z, double& e) noexcept {
         z = y * p;
         e = detail::exp_nonpos(-std::fabs(z));
         return -y * (z >= 0.0 ? e : 1.0) / (1.0 + e);
     }
-    static double log_loss_value(double z, double e) noexcept {
+    GDFAST_FORCE_INLINE static double log_loss_value(double z, double e) noexcept {
         return (z < 0.0 ? -z : 0.0) + detail::log1p_unit(e);
     }
 
     /// Value of L(y, p); writes dL/dp to `deriv`. Computed in double: it is per row.
-    double eval(double y, double p, double& deriv) const noexcept {
+    GDFAST_FORCE_INLINE double eval(double y, double p, double& deriv) const noexcept {
         switch (kind) {
             case LossKind::squared: {
                 const double r = p - y;
