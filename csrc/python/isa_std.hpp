@@ -7,8 +7,8 @@
 // under an AVX-512 target pragma could otherwise be the one the linker keeps. Inlined
 // into a kernel they still take that kernel's instruction set -- but GCC (with LTO) left
 // the per-row loss evaluations out of line, as baseline SSE2 code called from every
-// variant's hot loop: the log loss then cost W3's fused pass 33 instead of 28 ms and a
-// per-sample epoch ~25%. Those functions are GDFAST_FORCE_INLINE (loss.hpp), so no
+// variant's hot loop: W3's fused pass with the log loss took 32 instead of 27-28.5 ms
+// (float64, 1 thread). Those functions are GDFAST_FORCE_INLINE (loss.hpp), so no
 // out-of-line copy exists to be shared.
 #pragma once
 

@@ -25,9 +25,10 @@ enum class LossKind : int {
 // The per-row functions below are GDFAST_FORCE_INLINE: this header is ISA-neutral (the
 // Python module compiles it once, before its ISA target pragmas), so a copy left out of
 // line would be baseline code called from the AVX2 / AVX-512 kernels -- as GCC did with
-// LTO, measured: the log loss cost W3's fused pass 33 instead of 28 ms. Inlined, each
-// kernel vectorizes them for its own instruction set (and may contract them into FMAs:
-// the bits of the loss differ between ISA variants, by rounding, as the dots do).
+// LTO, measured: W3's fused pass with the log loss took 32 instead of 27-28.5 ms.
+// Inlined, each kernel vectorizes them for its own instruction set (and may contract
+// them into FMAs: the bits of the loss differ between ISA variants, by rounding, as the
+// dots do).
 namespace detail {
 inline std::uint64_t bits_of(double x) noexcept {
     std::uint64_t u;
