@@ -220,7 +220,11 @@ def epoch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
            "access). The convergence of the block order, including label-sorted data, "
            "is measured by `benchmarks/shuffle_study.py`. On W4 (sparse) both sides damp "
            "the intercept step by 0.01 (scikit-learn's convention; gdfast's "
-           "`intercept_decay='auto'`).", "",
+           "`intercept_decay='auto'`). Each timed call follows a 0.2 s pause and one "
+           "untimed call of the same function, as in sections 1 and 5 (in this VM the "
+           "first call after an idle pause carries a fixed extra cost, whoever runs it: "
+           "W4 hinge float64 measured 30.2-30.7 ms unprimed against 22.9-23.6 ms primed for "
+           "gdfast, 120-123 against 111-114 ms for scikit-learn).", "",
            "| case | dtype | bound ms | gdfast ms | × bound | sklearn ms | speed-up | "
            "P gdfast | P sklearn | uniform ms | uniform speed-up | P uniform |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -240,7 +244,7 @@ def epoch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
             if GD is not None:
                 fns["gdfast"] = lambda: run("gdfast", _impls.gd_sgd)
                 fns["uniform"] = lambda: run("uniform", _impls.gd_sgd, shuffle_block=1)
-            tm = median_time(fns, repeat=reps)
+            tm = median_time(fns, repeat=reps, prime=True)
             p = {k: float(np.mean([_impls.objective_value(wl, loss, *r) for r in v]))
                  for k, v in res.items() if v}
             g = tm.get("gdfast")
@@ -274,7 +278,13 @@ def minibatch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
            "the same loop. gdfast ms is a whole one-epoch `fit`, including the set-up of "
            "`learning_rate='auto'` (a pass for the largest row norm and a power iteration "
            "on 4096 rows); next epoch ms = (a 4-epoch fit − the 1-epoch fit) / 3, the cost of "
-           "each further epoch.", "",
+           "each further epoch. Each timed call follows a 0.2 s pause and one untimed call "
+           "of the same function (as in section 2). W4 at 2 threads runs on 1: gdfast's "
+           "thread selector gives a batch of 256 sparse rows (~12,800 stored values) one "
+           "thread, because its two-barrier column-split update was measured 2.4× slower "
+           "on 2 threads than on 1 (C++ harness, 31 → 77 ms an epoch; likely cause, not "
+           "shown: each thread writes its half of the columns, which the other thread's "
+           "dots read in the next batch).", "",
            "| case | dtype | threads | bound ms | gdfast ms | × bound | next epoch ms | "
            "× bound | sklearn epoch ms | speed-up (next epoch) | P after epoch | P sklearn |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -292,7 +302,7 @@ def minibatch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
                         f"gd{t}x{ep}", _impls.gd_sgd(wl, loss, ep, batch_size=BATCH,
                                                      n_threads=t,
                                                      schedule={"learning_rate": "auto"}))
-            tm = median_time(fns, repeat=reps)
+            tm = median_time(fns, repeat=reps, prime=True)
             p = {k: _impls.objective_value(wl, loss, *v) for k, v in res.items()}
             nxt = {}
             for t in THREADS:
