@@ -352,10 +352,12 @@ def test_log_loss_halves_and_batched_values_keep_the_bits(tmp_path: Path, isa: s
     16 rows at a time in a vector loop (sgd.hpp, PendingLogLoss); the fused passes
     evaluate four or eight rows at a time (Loss::eval4 / eval_rows<8>). All of these must
     give the bits of the scalar Loss::eval, row by row and in the epoch's running sum, in
-    every ISA build. (The loss functions are always inlined, so each ISA variant contracts
-    them into FMAs as it may. The value is checked from z and e read back from memory, as
-    the kernels use it: composed in registers right after the slope, GCC contracted it
-    differently, up to 2 ulp apart, measured.)"""
+    every ISA build compiled as this one is (one instruction set for the whole program, so
+    every copy of the loss code is contracted into FMAs alike). The value is checked from
+    z and e read back from memory, as the kernels use it: composed in registers right
+    after the slope, GCC contracted it differently, up to 2 ulp apart (measured). In the
+    Python module an out-of-line `eval` is baseline code (see loss.hpp) and may differ
+    from the vector paths by such rounding."""
     if isa != "portable" and isa not in gdfast.config()["simd_available"]:
         pytest.skip(f"{isa} not available on this machine")
     flags = {"portable": [],

@@ -22,13 +22,17 @@ enum class LossKind : int {
     perceptron = 8,
 };
 
-// The per-row functions below are GDFAST_FORCE_INLINE: this header is ISA-neutral (the
-// Python module compiles it once, before its ISA target pragmas), so a copy left out of
-// line would be baseline code called from the AVX2 / AVX-512 kernels -- as GCC did with
-// LTO, measured: W3's fused pass with the log loss took 32 instead of 27-28.5 ms.
-// Inlined, each kernel vectorizes them for its own instruction set (and may contract
-// them into FMAs: the bits of the loss differ between ISA variants, by rounding, as the
-// dots do).
+// The log loss's pieces and the several-row evaluations (eval4, eval_rows) are
+// GDFAST_FORCE_INLINE: this header is ISA-neutral (the Python module compiles it once,
+// before its ISA target pragmas), so a copy left out of line is baseline code called from
+// the AVX2 / AVX-512 kernels -- as GCC did with LTO, measured: W3's fused pass with the
+// log loss took 32 instead of 27-28.5 ms. Inlined, each kernel vectorizes them for its
+// own instruction set (and may contract them into FMAs: the bits of the loss differ
+// between ISA variants, by rounding, as the dots do). The scalar `eval` (a switch over
+// the losses; tails and per-row paths) is left to the compiler: forced into every
+// kernel it made the float32 logistic mini-batch epoch 6-8% slower (W3, 1 thread,
+// 16.0-17.5 -> 18.0-18.4 ms). Where it stays out of line, its log-loss bits can differ
+// from the inlined paths' by rounding (2 ulp at most, measured).
 namespace detail {
 inline std::uint64_t bits_of(double x) noexcept {
     std::uint64_t u;
@@ -171,7 +175,7 @@ struct Loss {
     }
 
     /// Value of L(y, p); writes dL/dp to `deriv`. Computed in double: it is per row.
-    GDFAST_FORCE_INLINE double eval(double y, double p, double& deriv) const noexcept {
+    double eval(double y, double p, double& deriv) const noexcept {
         switch (kind) {
             case LossKind::squared: {
                 const double r = p - y;
