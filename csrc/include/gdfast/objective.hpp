@@ -151,8 +151,8 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
                 // losses of their eight rows in one vector loop, then the two updates.
                 // The rows are 400 bytes at W3's width, so the loss's exp and log1p
                 // weigh twice as much per byte as in float64; one 8-wide evaluation
-                // instead of two 4-wide ones (C++ harness, 500,000 x 100 float32 in huge
-                // pages, 3 rounds): 1 thread 15.5-16.2 -> 13.4-13.7 ms, 2 threads
+                // instead of two 4-wide ones (C++ harness, 500,000 x 100 float32, 2 MiB
+                // aligned, 3 rounds): 1 thread 15.5-16.2 -> 13.4-13.7 ms, 2 threads
                 // 7.7-7.8 -> 6.5 ms (the squared-loss pass: 12.3-12.5 / 5.9 ms). The
                 // same for float64 (pairs of consecutive fours) was 8% slower.
                 for (std::int64_t o = 0; o < len; o += 4) {
