@@ -283,6 +283,29 @@ def test_c_api_objective_csr_refuses_a_bad_index(tmp_path: Path) -> None:
     assert out[3:] == ["-1"] * 18
 
 
+_ISA_FLAGS = {
+    "portable": [],
+    "avx2": ["-mavx2", "-mfma", "-DGDFAST_TARGET_AVX2"],
+    "avx512": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma",
+               "-DGDFAST_TARGET_AVX512"],
+}
+
+
+def _run_for_isa(tmp_path: Path, isa: str, name: str, opt: str, code: str) -> str:
+    """Compile ``code`` against gdfast's headers for one instruction set (the whole program
+    built for it) and run it; returns its stdout. Skips an ISA this machine lacks."""
+    if isa != "portable" and isa not in gdfast.config()["simd_available"]:
+        pytest.skip(f"{isa} not available on this machine")
+    src = tmp_path / f"{name}.cpp"
+    src.write_text(textwrap.dedent(code))
+    exe = tmp_path / name
+    cmd = [CXX, "-std=c++17", opt, *_ISA_FLAGS[isa], f"-I{gdfast.get_include()}", str(src),
+           "-o", str(exe)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    return subprocess.run([str(exe)], check=True, capture_output=True, text=True,
+                          timeout=60).stdout
+
+
 @pytest.mark.skipif(CXX is None, reason="no C++ compiler on PATH")
 @pytest.mark.parametrize("isa", ["portable", "avx2", "avx512"])
 def test_four_row_kernels_prefetch_streams_do_not_change_results(tmp_path: Path, isa: str) -> None:
@@ -290,14 +313,7 @@ def test_four_row_kernels_prefetch_streams_do_not_change_results(tmp_path: Path,
     Prefetches must not change a bit of the result, for any row length (vector tails
     included), and must not read through their pointers: here they point past the end of
     a 64-byte allocation, or are null."""
-    if isa != "portable" and isa not in gdfast.config()["simd_available"]:
-        pytest.skip(f"{isa} not available on this machine")
-    flags = {"portable": [],
-             "avx2": ["-mavx2", "-mfma", "-DGDFAST_TARGET_AVX2"],
-             "avx512": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma",
-                        "-DGDFAST_TARGET_AVX512"]}[isa]
-    src = tmp_path / "pf.cpp"
-    src.write_text(textwrap.dedent("""
+    out = _run_for_isa(tmp_path, isa, "pf", "-O2", """
         #include <cstdio>
         #include <cstring>
         #include <memory>
@@ -335,11 +351,7 @@ def test_four_row_kernels_prefetch_streams_do_not_change_results(tmp_path: Path,
             std::printf("%s %d\\n", simd::isa_name, bad);
             return 0;
         }
-    """))
-    exe = tmp_path / "pf"
-    cmd = [CXX, "-std=c++17", "-O2", *flags, f"-I{gdfast.get_include()}", str(src), "-o", str(exe)]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
-    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True, timeout=60).stdout
+    """)
     name, bad = out.split()
     assert name == isa
     assert bad == "0"
@@ -358,14 +370,7 @@ def test_log_loss_halves_and_batched_values_keep_the_bits(tmp_path: Path, isa: s
     after the slope, GCC contracted it differently, up to 2 ulp apart (measured). In the
     Python module an out-of-line `eval` is baseline code (see loss.hpp) and may differ
     from the vector paths by such rounding."""
-    if isa != "portable" and isa not in gdfast.config()["simd_available"]:
-        pytest.skip(f"{isa} not available on this machine")
-    flags = {"portable": [],
-             "avx2": ["-mavx2", "-mfma", "-DGDFAST_TARGET_AVX2"],
-             "avx512": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma",
-                        "-DGDFAST_TARGET_AVX512"]}[isa]
-    src = tmp_path / "ll.cpp"
-    src.write_text(textwrap.dedent("""
+    out = _run_for_isa(tmp_path, isa, "ll", "-O3", """
         #include <cmath>
         #include <cstdio>
         #include <cstring>
@@ -438,11 +443,7 @@ def test_log_loss_halves_and_batched_values_keep_the_bits(tmp_path: Path, isa: s
             std::printf("%s %d %d\\n", simd::isa_name, bad, int(std::isnan(sum)));
             return 0;
         }
-    """))
-    exe = tmp_path / "ll"
-    cmd = [CXX, "-std=c++17", "-O3", *flags, f"-I{gdfast.get_include()}", str(src), "-o", str(exe)]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
-    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True, timeout=60).stdout
+    """)
     name, bad, nan_sum = out.split()
     assert name == isa
     assert bad == "0"
