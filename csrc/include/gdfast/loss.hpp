@@ -139,8 +139,9 @@ struct Loss {
         }
     }
 
-    /// Four rows at once: value[k] = L(y[k], p[k]), deriv[k] = dL/dp (the same bits as
-    /// `eval`). The log loss runs as one loop over the four margins, which the compiler
+    /// Four rows at once: value[k] = L(y[k], p[k]), deriv[k] = dL/dp (the same bits as an
+    /// inlined `eval`; an out-of-line one can differ by rounding, see the top of the
+    /// file). The log loss runs as one loop over the four margins, which the compiler
     /// vectorizes: its exp and log1p dominate a row's cost otherwise.
     GDFAST_FORCE_INLINE void eval4(const double* y, const double* p, double* value, double* deriv) const noexcept {
         eval_rows<4>(y, p, value, deriv);

@@ -174,7 +174,8 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
         // CSR: rows ahead are prefetched (values and indices; the hardware streamers
         // alone left W4's pass at 19 instead of 18 ms, 1 thread). Four rows at a time:
         // their losses in one eval4 (the log loss's exp and log1p vectorized), then
-        // their updates in row order -- the bits of the row-at-a-time loop below; W4
+        // their updates in row order -- the bits of the row-at-a-time loop below where
+        // `Loss::eval` is inlined (else equal to rounding, see loss.hpp); W4
         // with the log loss, C++ harness, 1 thread: 24.1-25.0 -> 22.2-23.6 ms.
         constexpr std::int64_t kAhead = 12;
         if constexpr (Rows::is_sparse) {
