@@ -105,10 +105,14 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
             const auto lines = static_cast<std::uintptr_t>(simd::prefetch_lines_per_call<T>(d4));
             const std::uintptr_t span = 64 * lines;
             const auto at = [](std::uintptr_t a) { return reinterpret_cast<const char*>(a); };
+            // where the prefetch streams of rows r..r+3 start: the next four rows, 1 KiB in
+            const auto pf_of = [&](std::int64_t r) {
+                return reinterpret_cast<std::uintptr_t>(rows.row(r)) + 4 * row_bytes + 1024;
+            };
             // Rows r..r+3 in two halves: `front` reads them (dots, margins), `back` adds
             // their gradient, once their losses are known (pk/yk in, lk/dk out).
             auto front = [&](std::int64_t r, double* pk, double* yk) {
-                const std::uintptr_t pf = reinterpret_cast<std::uintptr_t>(rows.row(r)) + 4 * row_bytes + 1024;
+                const std::uintptr_t pf = pf_of(r);
                 const T *r0 = rows.row(r), *r1 = rows.row(r + 1), *r2 = rows.row(r + 2),
                         *r3 = rows.row(r + 3);
                 T xv[4] = {T(0), T(0), T(0), T(0)};
@@ -125,7 +129,7 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
                 }
             };
             auto back = [&](std::int64_t r, const double* pk, const double* lk, const double* dk) {
-                const std::uintptr_t pf = reinterpret_cast<std::uintptr_t>(rows.row(r)) + 4 * row_bytes + 1024;
+                const std::uintptr_t pf = pf_of(r);
                 T a[4];
                 for (int q = 0; q < 4; ++q) a[q] = account(r + q, pk[q], lk[q], dk[q]);
                 if (g != nullptr && (a[0] != T(0) || a[1] != T(0) || a[2] != T(0) || a[3] != T(0)))
