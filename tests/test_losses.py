@@ -293,3 +293,92 @@ def test_log_loss_accuracy_on_a_dense_grid():
     assert np.isnan(loss.eval(1.0, np.nan)[0]) and np.isnan(loss.eval(1.0, np.nan)[1])
     assert loss.eval(1.0, -np.inf) == (np.inf, -1.0)
     assert loss.eval(1.0, np.inf)[0] == 0.0
+
+
+# --------------------------------------------------------------- smoothed kinks
+# The full-batch solvers minimise the non-smooth losses through smoothing continuation:
+# Loss(kind, epsilon, smoothing=mu) replaces each kink of max(0, u) by the quadratic
+# (u + mu/2)^2 / (2 mu) on |u| < mu/2 (centred on the kink).
+def _smooth_plus_ref(u, mu):
+    h = u + 0.5 * mu
+    if h <= 0:
+        return 0.0, 0.0
+    if h < mu:
+        return 0.5 * h * h / mu, h / mu
+    return u, 1.0
+
+
+def _smoothed_ref(kind, y, p, eps, mu):
+    """(value, dL/dp) of the smoothed loss, written from its definition."""
+    if kind == "hinge":
+        v, s = _smooth_plus_ref(1.0 - y * p, mu)
+        return v, -y * s
+    if kind == "perceptron":
+        v, s = _smooth_plus_ref(-y * p, mu)
+        return v, -y * s
+    r = p - y  # epsilon_insensitive: max(0, r - eps) + max(0, -r - eps), kinks apart
+    v1, s1 = _smooth_plus_ref(r - eps, mu)
+    v2, s2 = _smooth_plus_ref(-r - eps, mu)
+    return v1 + v2, s1 - s2
+
+
+def _exact_nonsmooth(kind, y, p, eps):
+    if kind == "hinge":
+        return max(0.0, 1.0 - y * p)
+    if kind == "perceptron":
+        return max(0.0, -y * p)
+    return max(0.0, abs(p - y) - eps)
+
+
+SMOOTHED = ("hinge", "perceptron", "epsilon_insensitive")
+
+
+@pytest.mark.parametrize("kind", SMOOTHED)
+@pytest.mark.parametrize("mu", [1.0, 0.1, 1e-3])
+@pytest.mark.parametrize("eps", [0.0, 0.1, 0.3])
+def test_smoothed_loss_formula_bounds_and_derivative(kind, mu, eps):
+    """Value and slope against the formula; the exact loss <= smoothed <= exact + mu/8
+    (+ mu/8 for each of epsilon_insensitive's two kinks), equal away from the kinks; the
+    slope is the central difference of the value and is continuous (no jump across a
+    kink, including at r = 0 for epsilon_insensitive with 2 eps < mu); the curvature
+    bound holds."""
+    loss = _core.Loss(getattr(_core.LossKind, kind), eps, mu)
+    assert loss.smoothing == mu
+    rng = np.random.default_rng(1)
+    kinks = {"hinge": [1.0], "perceptron": [0.0], "epsilon_insensitive": [eps, -eps]}[kind]
+    n_kinks = len(kinks) if kind == "epsilon_insensitive" else 1
+    # margins (y p for the classification losses, p - y for regression) around every kink
+    pts = np.concatenate([k + mu * np.linspace(-1.5, 1.5, 301) for k in kinks]
+                         + [3 * rng.standard_normal(200), [0.0]])
+    curv = 2.0 / mu if (kind == "epsilon_insensitive" and 2 * eps < mu) else 1.0 / mu
+    for y in ((1.0, -1.0) if kind != "epsilon_insensitive" else (0.0, 2.5)):
+        prev = None
+        for t in np.sort(pts):
+            p = t * y if kind != "epsilon_insensitive" else y + t
+            v, d = loss.eval(y, p)
+            rv, rd = _smoothed_ref(kind, y, p, eps, mu)
+            assert v == pytest.approx(rv, rel=1e-13, abs=1e-15)
+            assert d == pytest.approx(rd, rel=1e-13, abs=1e-15)
+            exact = _exact_nonsmooth(kind, y, p, eps)
+            assert exact - 1e-15 <= v <= exact + n_kinks * mu / 8 + 1e-15
+            if min(abs(t - k) for k in kinks) > mu / 2 + 1e-12 and not (
+                    kind == "epsilon_insensitive" and 2 * eps < mu and abs(t) < mu / 2 - eps):
+                assert v == pytest.approx(exact, rel=1e-14, abs=1e-15)
+            h = 1e-7 * max(1.0, abs(p))
+            fd = (loss.eval(y, p + h)[0] - loss.eval(y, p - h)[0]) / (2 * h)
+            # finite difference: exact for the linear pieces, O(h) error across a seam
+            assert d == pytest.approx(fd, abs=1e-6 + 2 * curv * h)
+            if prev is not None:  # Lipschitz slope: |d' - d| <= curvature |p' - p|
+                assert abs(d - prev[1]) <= curv * abs(p - prev[0]) * (1 + 1e-9) + 1e-15
+            prev = (p, d)
+
+
+@pytest.mark.parametrize("kind", SMOOTHED)
+def test_smoothing_zero_is_the_exact_loss_and_nan_propagates(kind):
+    exact = _core.Loss(getattr(_core.LossKind, kind), 0.1, 0.0)
+    smoothed = _core.Loss(getattr(_core.LossKind, kind), 0.1, 0.01)
+    for y, p in [(1.0, 0.3), (-1.0, 2.0), (1.0, -4.0), (1.0, 1.0), (-1.0, 0.0)]:
+        v, _ = exact.eval(y, p)
+        assert v == pytest.approx(_exact_nonsmooth(kind, y, p, 0.1), abs=1e-15)
+    for loss in (exact, smoothed):  # the value carries a NaN margin (the kernels'
+        assert math.isnan(loss.eval(1.0, np.nan)[0])  # finiteness checks read the sum)

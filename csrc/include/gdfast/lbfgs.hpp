@@ -64,12 +64,20 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
     const std::int64_t dim = d + (fi ? 1 : 0);
     const auto du = static_cast<std::size_t>(dim);
     const double l2 = p.penalty.l2();
-    constexpr int kMem = 10;
+    Loss loss = p.loss;
+    const bool continuation = !loss.is_smooth();
+    // Curvature pairs kept. The smoothed non-smooth losses at small widths are badly
+    // conditioned (curvature 1/mu on the rows near the kink, alpha elsewhere), and more
+    // pairs pay there: W4 hinge (alpha 1e-5, float64, 2 threads) reached relative
+    // suboptimality 1e-4 after 96 / 69 / 60 / 60 iterations with 10 / 20 / 40 / 60 pairs
+    // (about 28-31 ms an iteration in all). The smooth losses showed no difference
+    // between 10 and 40 (W2-W4). The pairs never take more doubles than X stores values
+    // (floor 10), and each is allocated when first used.
+    const int kMem = static_cast<int>(std::max<std::int64_t>(
+        10, std::min<std::int64_t>(continuation ? 40 : 10, rows.nnz() / std::max<std::int64_t>(1, 2 * dim))));
     // An accepted step whose slope is still below kSteep x the initial one triggers a
     // look further along the line (see `steep`).
     constexpr double kSteep = 0.3;
-    Loss loss = p.loss;
-    const bool continuation = !loss.is_smooth();
     const double mu_final = p.tol > 0.0 ? std::max(1e-6, std::min(p.tol, 1e-2)) : 1e-6;
     if (continuation) loss.smoothing = 1.0;
 
@@ -77,8 +85,9 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
     std::vector<T> wt(static_cast<std::size_t>(d)), gt(static_cast<std::size_t>(d));
     std::vector<double> m0(static_cast<std::size_t>(n)), m1(static_cast<std::size_t>(n));  // margins in double: the 1-D search differences them
     std::vector<double> qv(static_cast<std::size_t>(n));  // margin direction of the 1-D search
-    std::vector<double> x(du), g(du), x1(du), g1(du), dir(du), alpha_h(kMem), rho(kMem);
-    std::vector<std::vector<double>> S(kMem, std::vector<double>(du)), Y(kMem, std::vector<double>(du));
+    std::vector<double> x(du), g(du), x1(du), g1(du), dir(du);
+    std::vector<double> alpha_h(static_cast<std::size_t>(kMem)), rho(static_cast<std::size_t>(kMem));
+    std::vector<std::vector<double>> S(static_cast<std::size_t>(kMem)), Y(static_cast<std::size_t>(kMem));
     int hist = 0, head = 0;
     double W = 0.0;
 
@@ -316,8 +325,10 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
         }
         // Update the memory with s = x1 - x, y = g1 - g.
         {
-            std::vector<double>& s_new = S[head];
-            std::vector<double>& y_new = Y[head];
+            std::vector<double>& s_new = S[static_cast<std::size_t>(head)];
+            std::vector<double>& y_new = Y[static_cast<std::size_t>(head)];
+            s_new.resize(du);
+            y_new.resize(du);
             for (std::size_t j = 0; j < du; ++j) {
                 s_new[j] = x1[j] - x[j];
                 y_new[j] = g1[j] - g[j];
@@ -357,16 +368,14 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
                 loss.smoothing = std::max(mu_final, loss.smoothing * 0.1);
                 cur = evaluate(x, g, m0.data());
                 gstage0 = std::sqrt(dotv(g, g));
-                // The curvature pairs survive the first switch (mu 1 -> 0.1): at these
-                // widths most rows lie in the quadratic zone of both losses, and a reset
-                // restarted the stage from a short steepest-descent step. At the finer
-                // switches the zone's curvature grows 10x and its rows change, and the old
-                // pairs then mislead. Measured, time to relative suboptimality 1e-3 / 1e-4
-                // (2 threads, float64; reset / keep always / keep at the first switch):
-                // W2 hinge 0.33/0.41, 0.19/0.21, 0.22/0.27 s; W4 hinge (alpha 1e-5)
-                // 0.97/5.6, 0.63/3.7, 0.63/2.5 s; W4 at alpha 1e-6 3.7/6.3, 4.6/--,
-                // 4.0/6.5 s.
-                if (loss.smoothing < 0.05) hist = 0;
+                // A new width changes the curvature of the rows near the kink tenfold,
+                // and the old pairs then mislead: the stage restarts without them.
+                // Measured with the centred smoothing and 40 pairs (float64, 2 threads,
+                // iterations to relative suboptimality 1e-3 / 1e-4; reset at every
+                // switch / pairs kept across the first switch, mu 1 -> 0.1): W4 hinge
+                // 22 / 60 vs 27 / 67; W2 hinge 6 / 7 vs 5 / 7. (With the one-sided
+                // smoothing and 10 pairs, keeping them at the first switch was better.)
+                hist = 0;
             }
             continue;
         }

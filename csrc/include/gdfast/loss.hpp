@@ -86,26 +86,43 @@ GDFAST_FORCE_INLINE double log1p_unit(double e) noexcept {
     return (k_ln2 + 2.0 * s * series) + corr;
 }
 
-/// max(0, u) smoothed with a quadratic piece of width mu (mu == 0: exact).
-/// value: 0 (u<=0), u^2/(2 mu) (0<u<mu), u - mu/2 (u>=mu); slope clip(u/mu, 0, 1).
+/// max(0, u) smoothed with a quadratic piece of width mu centred on the kink (mu == 0:
+/// exact). With h = u + mu/2: value 0 (h <= 0), h^2/(2 mu) (0 < h < mu), u (h >= mu);
+/// slope clip(h/mu, 0, 1). It equals max(0, u) outside |u| < mu/2 and exceeds it by at
+/// most mu/8 (at u = 0). Centred, a row that sits on the kink at the exact optimum (a
+/// support vector) sits inside the quadratic piece for any mu, so the smoothed optimum
+/// is biased by O(mu^2) per row instead of O(mu) for the one-sided piece [0, mu), whose
+/// margins all shift by about mu/2. Measured on W4 hinge (L-BFGS continuation with 10
+/// curvature pairs, float64): relative suboptimality 3e-4 after 56 instead of 107
+/// iterations.
 /// At the kink u == 0 of the exact function the slope is 1 if `closed` (scikit-learn's
 /// hinge and perceptron update when z <= threshold), else 0.
 GDFAST_FORCE_INLINE double smooth_plus(double u, double mu, double& slope, bool closed = false) noexcept {
-    if (u < 0.0 || (u == 0.0 && (mu > 0.0 || !closed))) {
+    if (mu > 0.0) {
+        const double h = u + 0.5 * mu;
+        if (h <= 0.0) {  // (a NaN u falls through to the last branch and propagates)
+            slope = 0.0;
+            return 0.0;
+        }
+        if (h < mu) {
+            slope = h / mu;
+            return 0.5 * h * h / mu;
+        }
+        slope = 1.0;
+        return u;
+    }
+    if (u < 0.0 || (u == 0.0 && !closed)) {
         slope = 0.0;
         return 0.0;
     }
-    if (mu > 0.0 && u < mu) {
-        slope = u / mu;
-        return 0.5 * u * u / mu;
-    }
     slope = 1.0;
-    return u - 0.5 * mu;
+    return u;
 }
 }  // namespace detail
 
 /// A loss with its parameter. `smoothing` > 0 replaces the kinks of the non-smooth
-/// losses (hinge, perceptron, epsilon_insensitive) by quadratic pieces of that width;
+/// losses (hinge, perceptron, epsilon_insensitive) by quadratic pieces of that width,
+/// centred on each kink (detail::smooth_plus);
 /// the full-batch solver uses it for continuation, everything else uses 0.
 struct Loss {
     LossKind kind = LossKind::squared;
@@ -134,6 +151,10 @@ struct Loss {
                 return 2.0;
             case LossKind::log:
                 return 0.25;
+            case LossKind::epsilon_insensitive:
+                // the two smoothed kinks overlap around r = 0 when mu > 2 eps
+                if (smoothing > 0.0) return (2.0 * epsilon < smoothing ? 2.0 : 1.0) / smoothing;
+                return 1.0;
             default:
                 return smoothing > 0.0 ? 1.0 / smoothing : 1.0;
         }
@@ -195,8 +216,18 @@ struct Loss {
             }
             case LossKind::epsilon_insensitive: {
                 const double r = p - y;
+                if (smoothing > 0.0) {
+                    // max(0, r - eps) + max(0, -r - eps), each kink smoothed on its own:
+                    // smooth for any eps >= 0 (a centred piece on |r| - eps would keep a
+                    // kink at r = 0 once mu > 2 eps)
+                    double s_hi, s_lo;
+                    const double v = detail::smooth_plus(r - epsilon, smoothing, s_hi) +
+                                     detail::smooth_plus(-r - epsilon, smoothing, s_lo);
+                    deriv = s_hi - s_lo;
+                    return v;
+                }
                 double slope;
-                const double v = detail::smooth_plus(std::fabs(r) - epsilon, smoothing, slope);
+                const double v = detail::smooth_plus(std::fabs(r) - epsilon, 0.0, slope);
                 deriv = r > 0 ? slope : -slope;
                 return v;
             }
