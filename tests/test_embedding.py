@@ -225,6 +225,74 @@ def test_fused_pass_measures_row_norms(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(CXX is None, reason="no C++ compiler on PATH")
+def test_fused_pass_with_known_margins_only_scatters(tmp_path: Path) -> None:
+    """fused_pass(..., known_margins) -- how full-batch L-BFGS evaluates the point its
+    line search accepted on sparse X -- takes the margins as given and never reads the
+    coefficients (null here): loss, exact loss, intercept gradient, gradient and the
+    margins it writes have the bits of the full pass that computed those margins. CSR
+    with 4-row groups and a tail (n = 203), weights, 1 and 3 threads, a smooth loss, a
+    smoothed hinge (continuation) and the exact hinge."""
+    rng = np.random.default_rng(5)
+    n, d = 203, 17
+    X = rng.standard_normal((n, d)) * (rng.random((n, d)) < 0.3)
+    y = np.where(rng.random(n) < 0.5, -1.0, 1.0)
+    sw = rng.uniform(0.5, 2.0, n)
+    w = rng.standard_normal(d)
+    for name, a in (("X", X), ("y", y), ("sw", sw), ("w", w)):
+        a.tofile(tmp_path / f"{name}.bin")
+    src = tmp_path / "known.cpp"
+    src.write_text(_CPP_LOAD + textwrap.dedent("""
+        #include <cstring>
+        #include <gdfast/gdfast.hpp>
+        using namespace gdfast;
+        int main() {
+            const std::int64_t n = 203, d = 17;
+            auto X = load("X.bin", n * d), y = load("y.bin", n), sw = load("sw.bin", n),
+                 w = load("w.bin", d);
+            std::vector<double> data;
+            std::vector<int> idx, ptr{0};
+            for (std::int64_t i = 0; i < n; ++i) {
+                for (std::int64_t j = 0; j < d; ++j)
+                    if (X[i * d + j] != 0.0) { data.push_back(X[i * d + j]); idx.push_back(int(j)); }
+                ptr.push_back(int(idx.size()));
+            }
+            const CsrRows<double, int> csr{data.data(), idx.data(), ptr.data(), n, d};
+            int checked = 0, bad = 0;
+            for (LossKind kind : {LossKind::log, LossKind::hinge}) {
+                for (double mu : {0.0, 0.3}) {
+                    Loss loss{kind, 0.1, mu};
+                    for (int threads : {1, 3}) {
+                        std::vector<double> g1(d), g2(d), m1(n), m2(n);
+                        PassWorkspace<double> ws;
+                        PassSums a = fused_pass(csr, y.data(), sw.data(), w.data(), 1.0, 0.25, loss,
+                                                g1.data(), m1.data(), ws, threads);
+                        PassSums b = fused_pass(csr, y.data(), sw.data(), static_cast<const double*>(nullptr),
+                                                1.0, 0.0, loss, g2.data(), m2.data(), ws, threads,
+                                                false, false, m1.data());
+                        const bool same = std::memcmp(&a.loss, &b.loss, 8) == 0 &&
+                                          std::memcmp(&a.loss_exact, &b.loss_exact, 8) == 0 &&
+                                          std::memcmp(&a.grad_b, &b.grad_b, 8) == 0 &&
+                                          std::memcmp(g1.data(), g2.data(), 8 * d) == 0 &&
+                                          std::memcmp(m1.data(), m2.data(), 8 * n) == 0 &&
+                                          a.weight == b.weight && a.finite && b.finite;
+                        ++checked;
+                        if (!same) ++bad;
+                    }
+                }
+            }
+            std::printf("%d %d\\n", checked, bad);
+            return 0;
+        }
+    """))
+    exe = tmp_path / "known"
+    cmd = [CXX, "-std=c++17", "-O2", "-fopenmp", f"-I{gdfast.get_include()}", str(src), "-o", str(exe)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True, cwd=tmp_path,
+                         timeout=60).stdout.split()
+    assert out == ["8", "0"]
+
+
+@pytest.mark.skipif(CXX is None, reason="no C++ compiler on PATH")
 def test_c_api_objective_csr_refuses_a_bad_index(tmp_path: Path) -> None:
     """c_api::objective_csr checks indptr up front and each row's column indices in the
     pass, just before the row is read: a bad index in the first, a middle or the last

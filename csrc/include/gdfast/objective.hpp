@@ -32,11 +32,15 @@ struct PassWorkspace {
 /// \param check_indices  CSR: check each row's column indices just before the row is
 ///     read (for a matrix whose indices csr_check did not scan); a row that fails is
 ///     skipped and PassSums::bad_index set
+/// \param known_margins  CSR only (ignored for dense rows): the margins p_i are given
+///     (`v`, `scale` and `b` are not read) and the pass only scatters the gradient: no
+///     dot products. A full-batch line search knows the margins of the point it accepts.
 template <class Rows, class M, class T = typename Rows::value_type>
 PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RESTRICT sw,
                     const T* GDFAST_RESTRICT v, double scale, double b, const Loss& loss,
                     T* GDFAST_RESTRICT grad, M* GDFAST_RESTRICT margins, PassWorkspace<T>& ws,
-                    int n_threads, bool row_norms = false, bool check_indices = false) {
+                    int n_threads, bool row_norms = false, bool check_indices = false,
+                    const double* GDFAST_RESTRICT known_margins = nullptr) {
     const std::int64_t n = rows.n_rows, d = rows.n_cols;
     const std::int64_t nb = reduction_blocks(n, d, rows.nnz(), Rows::is_sparse);
     ws.block_sums.assign(static_cast<std::size_t>(nb), PassSums{});
@@ -192,9 +196,13 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
                     if (r + kAhead < i1) rows.prefetch(r + kAhead);
                     ok[q] = !check_indices || rows.row_indices_ok(r);
                     if (!ok[q]) s.bad_index = true;
-                    const T xv = ok[q] ? rows.dot(r, v) : T(0);
                     if (row_norms && ok[q]) note_norm(r, rows.sq_norm(r));
-                    pk[q] = scale * static_cast<double>(xv) + b;
+                    if (known_margins != nullptr) {
+                        pk[q] = known_margins[r];
+                    } else {
+                        const T xv = ok[q] ? rows.dot(r, v) : T(0);
+                        pk[q] = scale * static_cast<double>(xv) + b;
+                    }
                     yk[q] = static_cast<double>(y[r]);
                 }
                 loss.eval4(yk, pk, lk, dk);
@@ -213,7 +221,16 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
                     continue;
                 }
             }
-            const T a = visit(i, rows.dot(i, v));
+            T a;
+            if (Rows::is_sparse && known_margins != nullptr) {
+                if (row_norms) note_norm(i, rows.sq_norm(i));
+                double dl;
+                const double p = known_margins[i];
+                const double l = loss.eval(static_cast<double>(y[i]), p, dl);
+                a = account(i, p, l, dl);
+            } else {
+                a = visit(i, rows.dot(i, v));
+            }
             if (g != nullptr && a != T(0)) rows.axpy(i, a, g);
         }
         if (!smoothing) s.loss_exact = s.loss;
