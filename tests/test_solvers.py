@@ -918,8 +918,10 @@ def test_lbfgs_ahead_of_scipy_on_wide_sparse_data(wide_sparse_logistic):
         assert gap_ours < 0.5 * gap_theirs, (iters, gap_ours, gap_theirs)
 
 
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no-intercept"])
 @pytest.mark.parametrize("loss", ["hinge", "epsilon_insensitive", "log"])
-def test_lbfgs_csr_margins_first_matches_dense(loss):
+def test_lbfgs_csr_margins_first_matches_dense(loss, fit_intercept, weighted):
     """Full-batch L-BFGS on float64 CSR evaluates the trial step on margins (a dots-only
     pass) and only the accepted point by a scatter pass, while its line searches move the
     step (always at first for the smoothed losses); dense X keeps the fused trial pass.
@@ -937,7 +939,9 @@ def test_lbfgs_csr_margins_first_matches_dense(loss):
     y = np.where(score > np.median(score), 1.0, -1.0)
     y[rng.random(n) < 0.05] *= -1
     # (tol 1e-3: the continuation ends at width 1e-3, where both runs converge)
-    kw = dict(loss=loss, alpha=1e-4, batch_size="full", tol=1e-3, max_iter=5000)
+    sw = rng.uniform(0.2, 3.0, n) if weighted else None
+    kw = dict(loss=loss, alpha=1e-4, batch_size="full", tol=1e-3, max_iter=5000,
+              fit_intercept=fit_intercept, sample_weight=sw)
     dense = fit(X.toarray(), y, **kw)
     csr1, csr2 = fit(X, y, n_jobs=1, **kw), fit(X, y, n_jobs=2, **kw)
     assert dense.converged and csr1.converged
@@ -945,7 +949,8 @@ def test_lbfgs_csr_margins_first_matches_dense(loss):
     assert csr1.objective_history.tobytes() == csr2.objective_history.tobytes()
 
     def objective(r):
-        return gdfast.objective(X, y, r.coef, r.intercept, loss=loss, alpha=1e-4)[0]
+        return gdfast.objective(X, y, r.coef, r.intercept, loss=loss, alpha=1e-4,
+                                sample_weight=sw)[0]
 
     # to the solvers' tolerance (measured: 1.2e-6 hinge, 1.4e-7 epsilon_insensitive)
     assert objective(csr1) == pytest.approx(objective(dense), rel=1e-5)
