@@ -956,6 +956,29 @@ def test_lbfgs_csr_margins_first_matches_dense(loss, fit_intercept, weighted):
     assert objective(csr1) == pytest.approx(objective(dense), rel=1e-5)
 
 
+@pytest.mark.parametrize("loss", ["hinge", "log"])
+def test_lbfgs_wide_two_loop_threads_same_bits(loss):
+    """With 32,768 coefficients or more, the L-BFGS two-loop recursion runs on the
+    threads (dots in fixed chunks added in order): the fit has the same bits for 1, 2
+    and 3 threads, and it decreases the objective."""
+    rng = np.random.default_rng(12)
+    n, d, k = 2000, 40_000, 30
+    cols = np.sort(rng.integers(0, d, size=(n, k)), axis=1)
+    keep = np.ones((n, k), dtype=bool)
+    keep[:, 1:] = cols[:, 1:] != cols[:, :-1]
+    indptr = np.concatenate([[0], np.cumsum(keep.sum(axis=1))])
+    X = sp.csr_matrix((rng.exponential(1.0, size=int(indptr[-1])), cols[keep], indptr),
+                      shape=(n, d))
+    y = np.where(rng.random(n) < 0.5, -1.0, 1.0)
+    kw = dict(loss=loss, alpha=1e-3, batch_size="full", tol=None, max_iter=25)
+    ref = fit(X, y, n_jobs=1, **kw)
+    assert ref.n_iter == 25 and ref.objective_history[-1] < 0.5 * ref.objective_history[0]
+    for n_jobs in (2, 3):
+        res = fit(X, y, n_jobs=n_jobs, **kw)
+        assert res.coef.tobytes() == ref.coef.tobytes() and res.intercept == ref.intercept
+        assert res.objective_history.tobytes() == ref.objective_history.tobytes()
+
+
 def test_minibatch_groups_every_isa_variant():
     """The row-group mini-batch kernel in every compiled variant (AVX-512, AVX2,
     portable): the same bits for 1 and 2 threads, and the same model to rounding."""
