@@ -28,7 +28,40 @@ _CPP_LOAD = textwrap.dedent("""
         std::fclose(fp);
         return v;
     }
+    // CSR arrays of the row-major n x d matrix X, keeping the entries keep(i, j) selects.
+    struct CsrArrays {
+        std::vector<double> data;
+        std::vector<int> idx, ptr{0};
+    };
+    template <class Keep>
+    static CsrArrays to_csr(const std::vector<double>& X, long n, long d, Keep keep) {
+        CsrArrays c;
+        for (long i = 0; i < n; ++i) {
+            for (long j = 0; j < d; ++j)
+                if (keep(i, j)) { c.data.push_back(X[i * d + j]); c.idx.push_back(int(j)); }
+            c.ptr.push_back(int(c.idx.size()));
+        }
+        return c;
+    }
 """)
+
+
+def _save_bins(tmp_path: Path, **arrays: np.ndarray) -> None:
+    """Each array as raw float64 in tmp_path/<name>.bin (read back by _CPP_LOAD's load)."""
+    for name, a in arrays.items():
+        np.asarray(a, dtype=np.float64).tofile(tmp_path / f"{name}.bin")
+
+def _compile_and_run(tmp_path: Path, name: str, code: str) -> str:
+    """Write ``code`` to tmp_path/<name>.cpp, compile it against gdfast's headers (-O2,
+    OpenMP) and run it in tmp_path; returns its stdout."""
+    src = tmp_path / f"{name}.cpp"
+    src.write_text(code)
+    exe = tmp_path / name
+    cmd = [CXX, "-std=c++17", "-O2", "-fopenmp", f"-I{gdfast.get_include()}", str(src), "-o", str(exe)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    return subprocess.run([str(exe)], check=True, capture_output=True, text=True, cwd=tmp_path,
+                          timeout=60).stdout
+
 
 
 def _data() -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -48,11 +81,8 @@ def test_get_include_has_headers() -> None:
 @pytest.mark.skipif(CXX is None, reason="no C++ compiler on PATH")
 def test_header_only_cpp_program(tmp_path: Path) -> None:
     X, y, w, b = _data()
-    X.tofile(tmp_path / "X.bin")
-    y.tofile(tmp_path / "y.bin")
-    w.tofile(tmp_path / "w.bin")
-    src = tmp_path / "main.cpp"
-    src.write_text(_CPP_LOAD + textwrap.dedent("""
+    _save_bins(tmp_path, X=X, y=y, w=w)
+    out = _compile_and_run(tmp_path, "main", _CPP_LOAD + textwrap.dedent("""
         #include <gdfast/c_api.hpp>
         int main() {
             const std::int64_t n = 300, d = 7;
@@ -66,12 +96,7 @@ def test_header_only_cpp_program(tmp_path: Path) -> None:
             std::printf("\\n");
             return st;
         }
-    """))
-    exe = tmp_path / "main"
-    cmd = [CXX, "-std=c++17", "-O2", "-fopenmp", f"-I{gdfast.get_include()}", str(src), "-o", str(exe)]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
-    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True, cwd=tmp_path,
-                         timeout=60).stdout.split()
+    """)).split()
     assert out[0] == "0"
     value, grad, gb = gdfast.objective(X, y, w, b, loss="log", penalty="l2", alpha=1e-2)
     assert float(out[1]) == pytest.approx(value, rel=1e-12)
@@ -168,31 +193,21 @@ def test_fused_pass_measures_row_norms(tmp_path: Path) -> None:
     sw[57] = 0.0
     y = rng.standard_normal(n)
     w = rng.standard_normal(d)
-    X.tofile(tmp_path / "X.bin")
-    y.tofile(tmp_path / "y.bin")
-    sw.tofile(tmp_path / "sw.bin")
-    w.tofile(tmp_path / "w.bin")
-    src = tmp_path / "norms.cpp"
-    src.write_text(_CPP_LOAD + textwrap.dedent("""
+    _save_bins(tmp_path, X=X, y=y, sw=sw, w=w)
+    out = _compile_and_run(tmp_path, "norms", _CPP_LOAD + textwrap.dedent("""
         #include <gdfast/gdfast.hpp>
         using namespace gdfast;
         int main() {
             const std::int64_t n = 203, d = 13;
             auto X = load("X.bin", n * d), y = load("y.bin", n), sw = load("sw.bin", n),
                  w = load("w.bin", d);
-            std::vector<double> csr_data;
-            std::vector<int> idx, ptr{0};
-            for (std::int64_t i = 0; i < n; ++i) {
-                for (std::int64_t j = 0; j < d; ++j)
-                    if ((i + j) % 3 != 0) { csr_data.push_back(X[i * d + j]); idx.push_back(int(j)); }
-                ptr.push_back(int(idx.size()));
-            }
+            const CsrArrays c = to_csr(X, n, d, [](long i, long j) { return (i + j) % 3 != 0; });
             Loss loss;
             loss.kind = LossKind::log;
             std::vector<double> g1(d), g2(d);
             PassWorkspace<double> ws;
             const DenseRows<double> dense{X.data(), n, d};
-            const CsrRows<double, int> csr{csr_data.data(), idx.data(), ptr.data(), n, d};
+            const CsrRows<double, int> csr{c.data.data(), c.idx.data(), c.ptr.data(), n, d};
             for (int threads : {1, 3}) {
                 PassSums a = fused_pass(dense, y.data(), sw.data(), w.data(), 1.0, 0.1, loss, g1.data(),
                                         static_cast<double*>(nullptr), ws, threads, true);
@@ -206,12 +221,7 @@ def test_fused_pass_measures_row_norms(tmp_path: Path) -> None:
             }
             return 0;
         }
-    """))
-    exe = tmp_path / "norms"
-    cmd = [CXX, "-std=c++17", "-O2", "-fopenmp", f"-I{gdfast.get_include()}", str(src), "-o", str(exe)]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
-    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True, cwd=tmp_path,
-                         timeout=60).stdout.split("\n")
+    """)).split("\n")
     keep = sw > 0
     want_dense = float((X[keep] ** 2).sum(axis=1).max())
     mask = (np.add.outer(np.arange(n), np.arange(d)) % 3) != 0
@@ -238,10 +248,8 @@ def test_fused_pass_with_known_margins_only_scatters(tmp_path: Path) -> None:
     y = np.where(rng.random(n) < 0.5, -1.0, 1.0)
     sw = rng.uniform(0.5, 2.0, n)
     w = rng.standard_normal(d)
-    for name, a in (("X", X), ("y", y), ("sw", sw), ("w", w)):
-        a.tofile(tmp_path / f"{name}.bin")
-    src = tmp_path / "known.cpp"
-    src.write_text(_CPP_LOAD + textwrap.dedent("""
+    _save_bins(tmp_path, X=X, y=y, sw=sw, w=w)
+    out = _compile_and_run(tmp_path, "known", _CPP_LOAD + textwrap.dedent("""
         #include <cstring>
         #include <gdfast/gdfast.hpp>
         using namespace gdfast;
@@ -249,14 +257,8 @@ def test_fused_pass_with_known_margins_only_scatters(tmp_path: Path) -> None:
             const std::int64_t n = 203, d = 17;
             auto X = load("X.bin", n * d), y = load("y.bin", n), sw = load("sw.bin", n),
                  w = load("w.bin", d);
-            std::vector<double> data;
-            std::vector<int> idx, ptr{0};
-            for (std::int64_t i = 0; i < n; ++i) {
-                for (std::int64_t j = 0; j < d; ++j)
-                    if (X[i * d + j] != 0.0) { data.push_back(X[i * d + j]); idx.push_back(int(j)); }
-                ptr.push_back(int(idx.size()));
-            }
-            const CsrRows<double, int> csr{data.data(), idx.data(), ptr.data(), n, d};
+            const CsrArrays c = to_csr(X, n, d, [&](long i, long j) { return X[i * d + j] != 0.0; });
+            const CsrRows<double, int> csr{c.data.data(), c.idx.data(), c.ptr.data(), n, d};
             int checked = 0, bad = 0;
             for (LossKind kind : {LossKind::log, LossKind::hinge}) {
                 for (double mu : {0.0, 0.3}) {
@@ -283,12 +285,7 @@ def test_fused_pass_with_known_margins_only_scatters(tmp_path: Path) -> None:
             std::printf("%d %d\\n", checked, bad);
             return 0;
         }
-    """))
-    exe = tmp_path / "known"
-    cmd = [CXX, "-std=c++17", "-O2", "-fopenmp", f"-I{gdfast.get_include()}", str(src), "-o", str(exe)]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
-    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True, cwd=tmp_path,
-                         timeout=60).stdout.split()
+    """)).split()
     assert out == ["8", "0"]
 
 
@@ -297,8 +294,7 @@ def test_c_api_objective_csr_refuses_a_bad_index(tmp_path: Path) -> None:
     """c_api::objective_csr checks indptr up front and each row's column indices in the
     pass, just before the row is read: a bad index in the first, a middle or the last
     row returns -1 (1 and 3 threads); the valid matrix matches the dense pass."""
-    src = tmp_path / "badidx.cpp"
-    src.write_text(textwrap.dedent("""
+    out = _compile_and_run(tmp_path, "badidx", textwrap.dedent("""
         #include <cstdio>
         #include <vector>
         #include <gdfast/c_api.hpp>
@@ -340,12 +336,7 @@ def test_c_api_objective_csr_refuses_a_bad_index(tmp_path: Path) -> None:
             std::printf("\\n");
             return 0;
         }
-    """))
-    exe = tmp_path / "badidx"
-    cmd = [CXX, "-std=c++17", "-O2", "-fopenmp", f"-I{gdfast.get_include()}", str(src), "-o", str(exe)]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
-    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True, cwd=tmp_path,
-                         timeout=60).stdout.split()
+    """)).split()
     assert out[:2] == ["0", "0"]
     assert float(out[2]) < 1e-12
     assert out[3:] == ["-1"] * 18

@@ -874,6 +874,17 @@ def test_minibatch_many_groups_bitwise_identical_across_threads(dtype, momentum,
 
 
 # ----------------------------------------------- L-BFGS line search on sparse, wide data
+def _random_wide_csr(rng, n: int, d: int, k: int) -> sp.csr_matrix:
+    """n x d CSR with up to k distinct random columns a row (k draws, duplicates dropped),
+    exponential values."""
+    cols = np.sort(rng.integers(0, d, size=(n, k)), axis=1)
+    keep = np.ones((n, k), dtype=bool)
+    keep[:, 1:] = cols[:, 1:] != cols[:, :-1]
+    indptr = np.concatenate([[0], np.cumsum(keep.sum(axis=1))])
+    vals = rng.exponential(1.0, size=int(indptr[-1]))
+    return sp.csr_matrix((vals, cols[keep], indptr), shape=(n, d))
+
+
 @pytest.fixture(scope="module")
 def wide_sparse_logistic():
     """A small analogue of BENCHMARKS.md's W4 (10,000 x 2,500): ~50 distinct columns per
@@ -881,13 +892,8 @@ def wide_sparse_logistic():
     features, 5% flipped; alpha=1e-5. The optimum has a large norm (~117), so the
     quasi-Newton steps start far too short."""
     rng = np.random.default_rng(4)
-    n, d, k = 10_000, 2_500, 50
-    cols = np.sort(rng.integers(0, d, size=(n, k)), axis=1)
-    keep = np.ones((n, k), dtype=bool)
-    keep[:, 1:] = cols[:, 1:] != cols[:, :-1]
-    indptr = np.concatenate([[0], np.cumsum(keep.sum(axis=1))])
-    vals = rng.exponential(1.0, size=int(indptr[-1]))
-    X = sp.csr_matrix((vals, cols[keep], indptr), shape=(n, d))
+    n, d = 10_000, 2_500
+    X = _random_wide_csr(rng, n, d, 50)
     X = sp.csr_matrix(X.multiply(1.0 / np.sqrt(X.multiply(X).sum(axis=1))))
     truth = np.zeros(d)
     support = rng.choice(d, size=d // 10, replace=False)
@@ -928,13 +934,8 @@ def test_lbfgs_csr_margins_first_matches_dense(loss, fit_intercept, weighted):
     Both converge to the same optimum, and the CSR run has the same bits for 1 and 2
     threads."""
     rng = np.random.default_rng(11)
-    n, d, k = 3000, 800, 20
-    cols = np.sort(rng.integers(0, d, size=(n, k)), axis=1)
-    keep = np.ones((n, k), dtype=bool)
-    keep[:, 1:] = cols[:, 1:] != cols[:, :-1]
-    indptr = np.concatenate([[0], np.cumsum(keep.sum(axis=1))])
-    X = sp.csr_matrix((rng.exponential(1.0, size=int(indptr[-1])), cols[keep], indptr),
-                      shape=(n, d))
+    n, d = 3000, 800
+    X = _random_wide_csr(rng, n, d, 20)
     score = X @ rng.standard_normal(d)
     y = np.where(score > np.median(score), 1.0, -1.0)
     y[rng.random(n) < 0.05] *= -1
@@ -962,13 +963,8 @@ def test_lbfgs_wide_two_loop_threads_same_bits(loss):
     threads (dots in fixed chunks added in order): the fit has the same bits for 1, 2
     and 3 threads, and it decreases the objective."""
     rng = np.random.default_rng(12)
-    n, d, k = 2000, 40_000, 30
-    cols = np.sort(rng.integers(0, d, size=(n, k)), axis=1)
-    keep = np.ones((n, k), dtype=bool)
-    keep[:, 1:] = cols[:, 1:] != cols[:, :-1]
-    indptr = np.concatenate([[0], np.cumsum(keep.sum(axis=1))])
-    X = sp.csr_matrix((rng.exponential(1.0, size=int(indptr[-1])), cols[keep], indptr),
-                      shape=(n, d))
+    n, d = 2000, 40_000
+    X = _random_wide_csr(rng, n, d, 30)
     y = np.where(rng.random(n) < 0.5, -1.0, 1.0)
     kw = dict(loss=loss, alpha=1e-3, batch_size="full", tol=None, max_iter=25)
     ref = fit(X, y, n_jobs=1, **kw)
