@@ -277,14 +277,18 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
         // The data term along the line, phi(t), from the margins m0 + t q (O(n), no pass
         // over X); q is the margins' direction (the intercept's included).
         std::vector<double>& q = qv;
-        double ww = 0.0, wp = 0.0, pp = 0.0;
-        for (std::int64_t j = 0; j < d; ++j) {
-            const auto jj = static_cast<std::size_t>(j);
-            ww += x[jj] * x[jj];
-            wp += x[jj] * dir[jj];
-            pp += dir[jj] * dir[jj];
-        }
+        double ww = 0.0, wp = 0.0, pp = 0.0;  // the penalty's pieces, at the first phi
+        bool have_penalty_terms = false;
         auto phi = [&](double tt, double& dphi) {
+            if (!have_penalty_terms) {
+                for (std::int64_t j = 0; j < d; ++j) {
+                    const auto jj = static_cast<std::size_t>(j);
+                    ww += x[jj] * x[jj];
+                    wp += x[jj] * dir[jj];
+                    pp += dir[jj] * dir[jj];
+                }
+                have_penalty_terms = true;
+            }
             double sl, slq;
             detail::line_eval(y, sw, m0.data(), q.data(), tt, n, loss, n_threads, sl, slq);
             dphi = slq / W + l2 * (wp + tt * pp);
