@@ -998,3 +998,55 @@ def test_minibatch_groups_every_isa_variant():
         _core.set_isa(before)
     for isa, c in coefs.items():
         np.testing.assert_allclose(c, coefs["portable"], rtol=1e-9, atol=1e-12, err_msg=isa)
+
+
+def _standardized(loader):
+    X, y = loader(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    return X, y
+
+
+@pytest.mark.parametrize(("loss", "sparse"), [("log", False), ("log", True), ("squared", False),
+                                              ("huber", False)])
+def test_lbfgs_at_the_optimum_stops_without_searching(loss, sparse):
+    """Started at its own optimum (f cannot decrease beyond rounding), L-BFGS with
+    tol=None stops at once: its line search gives up when the largest decrease the
+    interval can hold (phi convex) is below the objective's rounding. It used to bisect
+    the step ~40 times, twice, before stopping (a fit after convergence paid that at
+    every later iteration: W4 log, 335 line evaluations in 12 iterations)."""
+    from sklearn.datasets import load_breast_cancer, load_diabetes
+
+    if loss == "log":
+        X, y = _standardized(load_breast_cancer)
+        y = 2.0 * y - 1.0
+    else:
+        X, y = _standardized(load_diabetes)
+        y = (y - y.mean()) / y.std()
+    if sparse:
+        X = sp.csr_matrix(X)
+    kw = dict(loss=loss, alpha=1e-2, batch_size="full", solver="lbfgs", tol=None)
+    first = fit(X, y, max_iter=1000, **kw)
+    assert 0 < first.n_iter < 1000  # stopped by itself (no decrease at machine precision)
+    assert first.n_passes >= first.n_iter and first.n_line_evals >= 0
+    again = fit(X, y, max_iter=100, coef_init=first.coef, intercept_init=first.intercept, **kw)
+    assert again.n_iter <= 1
+    assert again.n_passes <= 4
+    assert again.n_line_evals <= 5
+    p_first = P(gdfast, first, X, y, loss=loss, alpha=1e-2)
+    assert P(gdfast, again, X, y, loss=loss, alpha=1e-2) <= p_first * (1 + 1e-14)
+
+
+def test_pass_counters_are_those_of_the_full_batch_solvers():
+    """FitResult.n_passes / n_line_evals count the full-batch solvers' work; SGD reports 0."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 8))
+    y = X @ rng.standard_normal(8) + 0.1 * rng.standard_normal(300)
+    gd = fit(X, y, loss="squared", batch_size="full", solver="gd", tol=None, max_iter=7)
+    assert gd.n_iter == 7
+    assert gd.n_passes >= gd.n_iter + 1  # one at the start, at least one per iteration
+    assert gd.n_line_evals == 0
+    lb = fit(X, y, loss="squared", batch_size="full", solver="lbfgs", tol=None, max_iter=5)
+    assert lb.n_passes >= lb.n_iter + 1
+    for batch_size in (1, 16):
+        r = fit(X, y, loss="squared", batch_size=batch_size, tol=None, max_iter=2)
+        assert (r.n_passes, r.n_line_evals) == (0, 0)

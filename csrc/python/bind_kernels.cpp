@@ -181,6 +181,8 @@ py::dict report_dict(const FitReport& r, Status st) {
     d["standard_intercept"] = r.standard_intercept;
     d["n_averaged"] = r.n_averaged;
     d["final_eta"] = r.final_eta;
+    d["n_passes"] = r.n_passes;
+    d["n_line_evals"] = r.n_line_evals;
     return d;
 }
 

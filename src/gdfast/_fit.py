@@ -38,6 +38,9 @@ class FitResult:
 
     ``coef``/``intercept`` are the model (the average of the iterates once averaging
     started); ``standard_coef``/``standard_intercept`` the last iterate.
+    ``n_passes``/``n_line_evals`` (full-batch solvers; 0 for SGD): the passes over X and
+    the L-BFGS line-search evaluations on stored margins (O(n_samples) each, no read
+    of X), as scipy reports ``nfev``.
     """
 
     coef: np.ndarray
@@ -50,6 +53,8 @@ class FitResult:
     standard_intercept: float
     n_averaged: int = 0
     validation_scores: list[float] = field(default_factory=list)
+    n_passes: int = 0
+    n_line_evals: int = 0
 
 
 FULL_SOLVERS = {
@@ -387,6 +392,8 @@ def fit(
         standard_intercept=float(rep["standard_intercept"]),
         n_averaged=int(rep["n_averaged"]),
         validation_scores=scores,
+        n_passes=int(rep["n_passes"]),
+        n_line_evals=int(rep["n_line_evals"]),
     )
 
 
@@ -510,5 +517,6 @@ def fit_ovr(
             converged=bool(rep["converged"]), standard_coef=coefs[k].copy(),
             standard_intercept=float(rep["standard_intercept"]),
             n_averaged=int(rep["n_averaged"]),
+            n_passes=int(rep["n_passes"]), n_line_evals=int(rep["n_line_evals"]),
         ))
     return results

@@ -28,7 +28,7 @@ struct SmoothEval {
     const FitParams& p;
     int n_threads;
     PassWorkspace<T> ws;
-    std::int64_t passes = 0;
+    std::int64_t& passes;  // FitReport::n_passes
 
     struct Out {
         double f = 0.0;      ///< smooth objective (with the smoothed loss)
@@ -68,7 +68,7 @@ Status gd_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RE
                 Poller& poller, int n_threads, FitReport& rep) {
     const std::int64_t d = rows.n_cols;
     const auto du = static_cast<std::size_t>(d);
-    detail::SmoothEval<Rows, T> eval{rows, y, sw, p, n_threads, {}, 0};
+    detail::SmoothEval<Rows, T> eval{rows, y, sw, p, n_threads, {}, rep.n_passes};
     const double l1 = p.penalty.l1();
     Loss loss = p.loss;
     const bool continuation = !loss.is_smooth();

@@ -81,6 +81,11 @@ struct FitReport {
     double standard_intercept = 0.0;
     std::int64_t n_averaged = 0;
     double final_eta = 0.0;
+    /// full-batch solvers: passes over X (fused passes, and L-BFGS's dots-only passes on
+    /// CSR) and L-BFGS's line evaluations on margins (O(n_rows) each, no read of X);
+    /// 0 for the SGD solvers
+    std::int64_t n_passes = 0;
+    std::int64_t n_line_evals = 0;
 };
 
 /// Sums produced by one pass (not yet divided by the weight sum).
