@@ -281,14 +281,22 @@ def fit(
         ``squared_epsilon_insensitive``, ``hinge``, ``squared_hinge``, ``log``
         (``log_loss``), ``modified_huber``, ``perceptron``.
     penalty : {"l2", "l1", "elasticnet", "none", None}
+    alpha, l1_ratio, epsilon : float
+        Penalty strength, elastic-net mix (``l1_ratio=1`` is L1), and the width of the
+        huber / epsilon-insensitive losses.
+    fit_intercept : bool
     batch_size : int or "full"
         1: per-sample SGD (scikit-learn's algorithm); 1 < b < n: OpenMP mini-batch
-        SGD; "full" (or b >= n): full-batch proximal gradient descent with a
-        backtracking line search (``learning_rate``/``eta0`` do not apply).
+        SGD; "full" (or b >= n): full-batch descent, L-BFGS or proximal gradient
+        descent (see ``solver``; ``learning_rate``/``eta0`` do not apply).
     learning_rate : str
         "auto" (a step from the loss curvature and the largest row norm, decaying as
-        1/(alpha t): never diverges), or scikit-learn's "constant", "optimal",
-        "invscaling", "adaptive", "pa1", "pa2".
+        1/(alpha t): never diverges; it reads X once before the first epoch to find
+        that norm), or scikit-learn's "constant", "optimal", "invscaling", "adaptive",
+        "pa1", "pa2".
+    eta0, power_t : float
+        scikit-learn's initial step (the C of pa1/pa2) and invscaling exponent
+        (``eta0=None``: 0.01 for the schedules that need it).
     momentum, nesterov :
         Momentum (heavy ball) or Nesterov momentum for mini-batch; for full batch,
         ``nesterov=True`` with ``momentum=0`` uses FISTA's schedule with restart.
@@ -298,8 +306,33 @@ def fit(
         ``n_iter_no_change`` epochs (scikit-learn's rule). Full batch: stop when the
         gradient-mapping norm fell below ``tol`` times its first value. ``None``: run
         ``max_iter``.
+    max_iter : int
+        Epochs (stochastic solvers) or iterations (full batch) at most.
+    shuffle : bool
+        Visit the rows in a new random order every epoch (see ``shuffle_block``).
     average : bool or int
         Averaged SGD: True averages from the first update, k from update k.
+    sample_weight : array-like of shape (n_samples,), optional
+    coef_init, intercept_init :
+        Start point (default zeros).
+    random_state : None, int or numpy RandomState
+        Seed of the row order.
+    n_jobs : int or None
+        OpenMP threads (None: OpenMP's default; -1 all). Small problems use fewer. The
+        result is the same for any ``n_jobs``.
+    verbose : int
+        Print one line per epoch (scikit-learn's format).
+    t_start, average_init :
+        State carried over from an earlier fit (``partial_fit``): the step counter, and
+        ``(average_coef, average_intercept, n_averaged)``.
+    validation : (X_val, y_val, sample_weight_val) or None
+        Score this set after every epoch (accuracy, or R^2 for regression) into
+        ``validation_scores``; with a ``tol`` the stopping rule uses the score.
+    track_objective : bool
+        Stochastic solvers: evaluate the exact objective P after every epoch into
+        ``objective_history``. It costs one extra pass over X per epoch, which the
+        stopping rule does not need (the estimators turn it off). Full-batch solvers
+        record P at every iteration at no extra cost, whatever this says.
     shuffle_block : int or "auto"
         1 visits rows in a uniformly random order (scikit-learn's shuffle); k > 1 puts
         blocks of k consecutive rows in random order and shuffles the rows of every 16
