@@ -282,9 +282,14 @@ def minibatch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
            "of the same function (as in section 2). W4 at 2 threads runs on 1: gdfast's "
            "thread selector gives a batch of 256 sparse rows (~12,800 stored values) one "
            "thread, because its two-barrier column-split update was measured 2.4× slower "
-           "on 2 threads than on 1 (C++ harness, 31 → 77 ms an epoch; likely cause, not "
-           "shown: each thread writes its half of the columns, which the other thread's "
-           "dots read in the next batch).", "",
+           "on 2 threads than on 1 (C++ harness, W4 log float64, next epoch 30-35 → "
+           "66-85 ms). Each half alone does not lose: the update alone (no dot products) "
+           "took 21.1 → 13.7 ms, the dot products alone (no update) 20.5 → 17.1 ms. The "
+           "cost is the hand-over: a batch's 12,800 stored values touch ~87% of the 6,250 "
+           "cache lines of w, each thread writes its half of the columns, and the other "
+           "core reads them in the next batch's dot products. Cutting each row at the "
+           "threads' column boundary (each thread visits only its part of each row; same "
+           "bits) did not help (66-75 ms).", "",
            "| case | dtype | threads | bound ms | gdfast ms | × bound | next epoch ms | "
            "× bound | sklearn epoch ms | speed-up (next epoch) | P after epoch | P sklearn |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
