@@ -340,7 +340,7 @@ def threads_section(repeat: int, figures: dict[str, Any]) -> list[str]:
            "0.2 s pause and one untimed call of the same function.", "",
            "| case | kernel | 1 thread ms | 2 threads ms | speed-up |",
            "|---|---|---|---|---|"]
-    reps = max(3, repeat // 2)
+    reps = max(5, repeat // 2)  # (medians of 3 let one slow spell of the host through)
     for w, loss in GRAD_CASES:
         wl = get(w, "f64")
         wv, b = _impls.probe_point(wl)
