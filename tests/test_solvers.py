@@ -1050,3 +1050,21 @@ def test_pass_counters_are_those_of_the_full_batch_solvers():
     for batch_size in (1, 16):
         r = fit(X, y, loss="squared", batch_size=batch_size, tol=None, max_iter=2)
         assert (r.n_passes, r.n_line_evals) == (0, 0)
+
+
+@pytest.mark.parametrize("scale", [1e-9, 1e-6, 1.0, 1e6])
+@pytest.mark.parametrize("solver", ["lbfgs", "gd"])
+def test_full_batch_reaches_ridge_optimum_at_any_target_scale(ref, solver, scale):
+    """Scaling y by s scales the ridge solution by s and P by s^2: the full-batch solvers
+    reach the same relative accuracy whatever s. L-BFGS's stopping tests on f are
+    relative to |f|: with an absolute floor (1e-15 * max(1, |f|)) it stopped at a
+    relative gap of 5e-2 for s = 1e-6 and after one iteration for s = 1e-9."""
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((1500, 30))
+    X[:, :4] *= 20.0  # ill-conditioned: many iterations
+    y = scale * (X @ rng.standard_normal(30) + 0.5 * rng.standard_normal(1500))
+    w_opt, _, p_opt = ref.ridge_optimum(X, y, 1e-4)
+    r = fit(X, y, loss="squared", alpha=1e-4, batch_size="full", solver=solver,
+            tol=None if solver == "lbfgs" else 1e-10, max_iter=3000)
+    assert rel_gap(P(ref, r, X, y, alpha=1e-4), p_opt) < 1e-9
+    assert np.linalg.norm(r.coef - w_opt) <= 1e-4 * np.linalg.norm(w_opt)
