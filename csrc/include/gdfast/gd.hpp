@@ -68,7 +68,27 @@ Status gd_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RE
                 Poller& poller, int n_threads, FitReport& rep) {
     const std::int64_t d = rows.n_cols;
     const auto du = static_cast<std::size_t>(d);
-    detail::SmoothEval<Rows, T> eval{rows, y, sw, p, n_threads, {}, rep.n_passes};
+    detail::SmoothEval<Rows, T> eval_b{rows, y, sw, p, n_threads, {}, rep.n_passes};
+    // Dense X with an intercept: the intercept variable is c = b + mu.w (see
+    // centring_means); `b`, `bp`, `by`, `bn` below hold c, and the smooth part's gradient
+    // with respect to w at fixed c is the pass's gradient - mu dP/db.
+    const std::vector<double> mu = p.fit_intercept ? centring_means(rows, sw) : std::vector<double>{};
+    const bool centred = !mu.empty();
+    auto mu_dot = [&](const T* v) {
+        double s = 0.0;
+        for (std::int64_t j = 0; j < static_cast<std::int64_t>(mu.size()); ++j)
+            s += mu[static_cast<std::size_t>(j)] * static_cast<double>(v[j]);
+        return s;
+    };
+    auto eval = [&](const T* v, double c, const Loss& l, T* grad) {
+        auto o = eval_b(v, centred ? c - mu_dot(v) : c, l, grad);
+        if (centred)
+            for (std::int64_t j = 0; j < static_cast<std::int64_t>(mu.size()); ++j)
+                grad[j] = static_cast<T>(static_cast<double>(grad[j]) - mu[static_cast<std::size_t>(j)] * o.gb);
+        return o;
+    };
+    if (centred) b += mu_dot(w);
+    const Status st = [&]() -> Status {  // (every exit hands back b, not c)
     const double l1 = p.penalty.l1();
     Loss loss = p.loss;
     const bool continuation = !loss.is_smooth();
@@ -177,7 +197,7 @@ Status gd_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RE
             info.objective = on.exact;
             info.eta = step;
             info.coef = w;
-            info.intercept = b;
+            info.intercept = centred ? b - mu_dot(w) : b;
             int stop = 0;
             observer.fn(observer.ctx, info, &stop);
             if (stop != 0) return Status::interrupted;
@@ -204,6 +224,9 @@ Status gd_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RE
     }
     rep.final_eta = step;
     return Status::ok;
+    }();
+    if (centred) b -= mu_dot(w);
+    return st;
 }
 
 GDFAST_END_NAMESPACE

@@ -137,7 +137,23 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
     double W = 0.0;
 
     for (std::int64_t j = 0; j < d; ++j) x[static_cast<std::size_t>(j)] = static_cast<double>(w[j]);
-    if (fi) x[du - 1] = b;
+    // Dense X with an intercept: the last variable is c = b + mu.w (see centring_means).
+    const std::vector<double> mu = fi ? centring_means(rows, sw) : std::vector<double>{};
+    const bool centred = !mu.empty();
+    // the intercept b of the point (w, c) held in xv
+    auto intercept_of = [&](const std::vector<double>& xv) {
+        if (!fi) return b;
+        if (!centred) return xv[du - 1];
+        double s = 0.0;
+        for (std::int64_t j = 0; j < d; ++j) s += mu[static_cast<std::size_t>(j)] * xv[static_cast<std::size_t>(j)];
+        return xv[du - 1] - s;
+    };
+    if (fi) {
+        double s = 0.0;
+        if (centred)
+            for (std::int64_t j = 0; j < d; ++j) s += mu[static_cast<std::size_t>(j)] * x[static_cast<std::size_t>(j)];
+        x[du - 1] = b + s;
+    }
 
     struct Eval {
         double f = 0.0, exact = 0.0;
@@ -148,7 +164,7 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
     auto evaluate = [&](const std::vector<double>& xv, std::vector<double>& gv, double* m,
                         bool row_norms = false, const double* known_margins = nullptr) -> Eval {
         for (std::int64_t j = 0; j < d; ++j) wt[static_cast<std::size_t>(j)] = static_cast<T>(xv[static_cast<std::size_t>(j)]);
-        const double bb = fi ? xv[du - 1] : b;
+        const double bb = intercept_of(xv);
         ++rep.n_passes;
         const PassSums s = fused_pass(rows, y, sw, wt.data(), 1.0, bb, loss, gt.data(), m, ws, n_threads,
                                       row_norms, false, known_margins);
@@ -163,6 +179,10 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
             gsum += gv[static_cast<std::size_t>(j)];
         }
         if (fi) gv[du - 1] = s.grad_b * inv;
+        if (centred) {  // d P / d w at fixed c: the pass's gradient - mu dP/db
+            const double gb = gv[du - 1];
+            for (std::int64_t j = 0; j < d; ++j) gv[static_cast<std::size_t>(j)] -= mu[static_cast<std::size_t>(j)] * gb;
+        }
         Eval e;
         e.f = s.loss * inv + 0.5 * l2 * sq;
         e.exact = s.loss_exact * inv + p.penalty.value(xv.data(), d);
@@ -310,7 +330,7 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
             if constexpr (kMarginsFirst) {
                 const Loss squared{LossKind::squared, 0.0, 0.0};  // (its sums are unused)
                 ++rep.n_passes;
-                fused_pass(rows, y, sw, dir.data(), 1.0, fi ? dir[du - 1] : 0.0, squared,
+                fused_pass(rows, y, sw, dir.data(), 1.0, fi ? intercept_of(dir) : 0.0, squared,
                            static_cast<T*>(nullptr), q.data(), ws, n_threads);
             }
             trial.f = phi(t1, dphi1);
@@ -510,7 +530,7 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
             info.objective = cur.exact;
             info.eta = t;
             info.coef = wt.data();
-            info.intercept = fi ? x[du - 1] : b;
+            info.intercept = intercept_of(x);
             int stop = 0;
             observer.fn(observer.ctx, info, &stop);
             if (stop != 0) break;
@@ -543,7 +563,7 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
         }
     }
     for (std::int64_t j = 0; j < d; ++j) w[j] = static_cast<T>(x[static_cast<std::size_t>(j)]);
-    if (fi) b = x[du - 1];
+    if (fi) b = intercept_of(x);
     return poller.stopped() ? Status::interrupted : Status::ok;
 }
 

@@ -264,6 +264,59 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
     return total;
 }
 
+/// Means of the rows of dense X, for full-batch solvers that optimise over (w, c) with
+/// the intercept b = c - mu.w, i.e. on margins (x_i - mu).w + c. The optimum is the
+/// same (a change of variables, for any mu); what changes is the conditioning. With
+/// features of non-zero mean, the intercept and the coefficients' mean direction are
+/// nearly collinear: ridge on features of mean 3 (1,500 x 30), L-BFGS with the default
+/// tol returned b = 0.1 against 10, at a relative gap of 2.8, after 8 iterations, and
+/// needed 130 iterations with tol=None (centred: b exact, gap 7.6e-3, and 45). mu comes
+/// from 4,096 evenly spaced rows (weighted), O(4096 d), the same for any thread count.
+/// Empty (no centring) when the sample's means do not stand out of their own sampling
+/// noise (||mu||^2 <= 4 sum_j var_j / k): centred data (W1-W3, standardized) keep their
+/// iterates, which a sampled mu's noise moved (W1 to relative suboptimality 1e-4 in 4
+/// L-BFGS iterations instead of 2); also for CSR (sparse data are not centred, and
+/// W4-like rows have means ~1e-3 of their values) and non-finite X (the first pass
+/// reports it).
+template <class Rows, class T = typename Rows::value_type>
+std::vector<double> centring_means(const Rows& rows, const T* sw) {
+    std::vector<double> mu;
+    if constexpr (!Rows::is_sparse) {
+        const std::int64_t n = rows.n_rows, d = rows.n_cols;
+        const auto du = static_cast<std::size_t>(d);
+        mu.assign(du, 0.0);
+        std::vector<double> sq(du, 0.0);
+        const std::int64_t k = std::min<std::int64_t>(n, 4096);
+        double wsum = 0.0;
+        std::int64_t used = 0;
+        for (std::int64_t r = 0; r < k; ++r) {
+            const auto i = static_cast<std::int64_t>((static_cast<double>(r) + 0.5) * static_cast<double>(n) /
+                                                     static_cast<double>(k));
+            const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+            if (!(si > 0.0)) continue;
+            wsum += si;
+            ++used;
+            const T* xi = rows.row(i);
+            for (std::size_t j = 0; j < du; ++j) {
+                const double v = static_cast<double>(xi[j]);
+                mu[j] += si * v;
+                sq[j] += si * v * v;
+            }
+        }
+        double mean_sq = 0.0, var = 0.0;
+        bool ok = wsum > 0.0 && used > 1;
+        for (std::size_t j = 0; ok && j < du; ++j) {
+            const double m = mu[j] / wsum;
+            mu[j] = m;
+            mean_sq += m * m;
+            var += std::max(0.0, sq[j] / wsum - m * m);
+            ok = std::isfinite(mean_sq) && std::isfinite(var);
+        }
+        if (!ok || !(mean_sq > 4.0 * var / static_cast<double>(used))) mu.clear();
+    }
+    return mu;
+}
+
 /// Largest squared row norm max_i ||x_i||^2 (a deterministic max; any thread count).
 template <class Rows, class T = typename Rows::value_type>
 double max_sq_row_norm(const Rows& rows, int n_threads) {
