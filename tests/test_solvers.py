@@ -1070,20 +1070,22 @@ def test_full_batch_reaches_ridge_optimum_at_any_target_scale(ref, solver, scale
     assert np.linalg.norm(r.coef - w_opt) <= 1e-4 * np.linalg.norm(w_opt)
 
 
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("solver", ["lbfgs", "gd"])
-def test_full_batch_intercept_on_features_of_nonzero_mean(ref, solver, dtype):
+def test_full_batch_intercept_on_features_of_nonzero_mean(ref, solver, dtype, fmt):
     """Features of mean 3 make the intercept nearly collinear with the coefficients' mean
-    direction. The full-batch solvers optimise over the centred intercept (b + mu.w), so
-    the default tol still returns the right intercept: before, L-BFGS stopped after 8
-    iterations with b = 0.1 against 10 (relative gap 2.8), and gd at a gap of 16; gd
-    stayed at a gap of 1.4 even after 3,000 iterations with tol=None."""
+    direction. The full-batch solvers optimise over the centred intercept (b + mu.w; on
+    CSR only b is reparametrised, X stays sparse), so the default tol still returns the
+    right intercept: before, L-BFGS stopped after 8 iterations with b = 0.1 against 10
+    (relative gap 2.8), and gd at a gap of 16; gd stayed at a gap of 1.4 even after
+    3,000 iterations with tol=None."""
     rng = np.random.default_rng(5)
     X = rng.standard_normal((1500, 30)) + 3.0
     X[:, :4] *= 5.0
     y = X @ rng.standard_normal(30) + 0.5 * rng.standard_normal(1500) + 10.0
     w_opt, b_opt, p_opt = ref.ridge_optimum(X, y, 1e-4)
-    Xd = X.astype(dtype)
+    Xd = X.astype(dtype) if fmt == "dense" else sp.csr_matrix(X.astype(dtype))
     r = fit(Xd, y, loss="squared", alpha=1e-4, batch_size="full", solver=solver)
     assert r.converged
     assert abs(r.intercept - b_opt) <= 0.05 * abs(b_opt)
@@ -1098,3 +1100,4 @@ def test_full_batch_intercept_on_features_of_nonzero_mean(ref, solver, dtype):
               max_iter=2000, n_jobs=2)
     np.testing.assert_array_equal(two.coef, tight.coef)
     assert two.intercept == tight.intercept
+

@@ -69,7 +69,7 @@ Status gd_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RE
     const std::int64_t d = rows.n_cols;
     const auto du = static_cast<std::size_t>(d);
     detail::SmoothEval<Rows, T> eval_b{rows, y, sw, p, n_threads, {}, rep.n_passes};
-    // Dense X with an intercept: the intercept variable is c = b + mu.w (see
+    // With an intercept, the intercept variable may be c = b + mu.w (see
     // centring_means); `b`, `bp`, `by`, `bn` below hold c, and the smooth part's gradient
     // with respect to w at fixed c is the pass's gradient - mu dP/db.
     const std::vector<double> mu = p.fit_intercept ? centring_means(rows, sw) : std::vector<double>{};

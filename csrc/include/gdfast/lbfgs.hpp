@@ -137,7 +137,7 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
     double W = 0.0;
 
     for (std::int64_t j = 0; j < d; ++j) x[static_cast<std::size_t>(j)] = static_cast<double>(w[j]);
-    // Dense X with an intercept: the last variable is c = b + mu.w (see centring_means).
+    // With an intercept, the last variable may be c = b + mu.w (see centring_means).
     const std::vector<double> mu = fi ? centring_means(rows, sw) : std::vector<double>{};
     const bool centred = !mu.empty();
     // the intercept b of the point (w, c) held in xv
