@@ -271,7 +271,9 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
 /// nearly collinear: ridge on features of mean 3 (1,500 x 30), L-BFGS with the default
 /// tol returned b = 0.1 against 10, at a relative gap of 2.8, after 8 iterations, and
 /// needed 130 iterations with tol=None (centred: b exact, gap 7.6e-3, and 45). mu comes
-/// from 4,096 evenly spaced rows (weighted), O(4096 d), the same for any thread count.
+/// from k = 4,096 evenly spaced rows (weighted; fewer, down to 256, when the rows hold
+/// more than 256 stored values on average, so that the sample reads at most ~2^20
+/// values), the same for any thread count.
 /// Empty (no centring) when the sample's means do not stand out of their own sampling
 /// noise (||mu||^2 <= 4 sum_j var_j / k): centred data (W1-W3, standardized) keep their
 /// iterates, which a sampled mu's noise moved (W1 to relative suboptimality 1e-4 in 4
@@ -289,7 +291,8 @@ std::vector<double> centring_means(const Rows& rows, const T* sw) {
         const auto du = static_cast<std::size_t>(d);
         mu.assign(du, 0.0);
         std::vector<double> sq(du, 0.0);
-        const std::int64_t k = std::min<std::int64_t>(n, 4096);
+        const std::int64_t per_row = std::max<std::int64_t>(1, rows.nnz() / std::max<std::int64_t>(1, n));
+        const std::int64_t k = std::min<std::int64_t>(n, std::clamp<std::int64_t>((std::int64_t{1} << 20) / per_row, 256, 4096));
         double wsum = 0.0;
         std::int64_t used = 0;
         for (std::int64_t r = 0; r < k; ++r) {
