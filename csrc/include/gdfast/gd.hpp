@@ -88,7 +88,16 @@ Status gd_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RE
         return o;
     };
     if (centred) b += mu_dot(w);
-    const Status st = [&]() -> Status {  // (every exit hands back b, not c)
+    // every exit hands back b, not c
+    struct HandBack {
+        const decltype(mu_dot)& mu_dot_;
+        bool on;
+        double& b_;
+        const T* w_;
+        ~HandBack() {
+            if (on) b_ -= mu_dot_(w_);
+        }
+    } hand_back{mu_dot, centred, b, w};
     const double l1 = p.penalty.l1();
     Loss loss = p.loss;
     const bool continuation = !loss.is_smooth();
@@ -224,9 +233,6 @@ Status gd_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RE
     }
     rep.final_eta = step;
     return Status::ok;
-    }();
-    if (centred) b -= mu_dot(w);
-    return st;
 }
 
 GDFAST_END_NAMESPACE
