@@ -1101,3 +1101,22 @@ def test_full_batch_intercept_on_features_of_nonzero_mean(ref, solver, dtype, fm
     np.testing.assert_array_equal(two.coef, tight.coef)
     assert two.intercept == tight.intercept
 
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("solver", ["lbfgs", "gd"])
+def test_centred_intercept_with_sample_weights(ref, solver, fmt):
+    """The centred intercept (features of mean 3) with sample weights, a third of them
+    zero: both full-batch solvers reach the weighted ridge optimum."""
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((1200, 12)) + 3.0
+    y = X @ rng.standard_normal(12) + 0.3 * rng.standard_normal(1200) - 4.0
+    sw = rng.uniform(0.5, 2.0, 1200)
+    sw[::3] = 0.0
+    w_opt, b_opt, p_opt = ref.ridge_optimum(X, y, 1e-3, sample_weight=sw)
+    Xf = X if fmt == "dense" else sp.csr_matrix(X)
+    r = fit(Xf, y, loss="squared", alpha=1e-3, batch_size="full", solver=solver,
+            sample_weight=sw, tol=None if solver == "lbfgs" else 1e-9, max_iter=5000)
+    assert rel_gap(P(ref, r, X, y, alpha=1e-3, sample_weight=sw), p_opt) < 1e-9
+    assert abs(r.intercept - b_opt) <= 1e-4 * abs(b_opt)
+    np.testing.assert_allclose(r.coef, w_opt, rtol=0, atol=1e-4 * np.abs(w_opt).max())
