@@ -1120,3 +1120,22 @@ def test_centred_intercept_with_sample_weights(ref, solver, fmt):
     assert rel_gap(P(ref, r, X, y, alpha=1e-3, sample_weight=sw), p_opt) < 1e-9
     assert abs(r.intercept - b_opt) <= 1e-4 * abs(b_opt)
     np.testing.assert_allclose(r.coef, w_opt, rtol=0, atol=1e-4 * np.abs(w_opt).max())
+
+
+@pytest.mark.parametrize("scale", [1e3, 1e6])
+def test_lbfgs_intercept_with_features_of_large_magnitude(ref, scale):
+    """Zero-mean features of magnitude `scale` (no centring): the curvature pairs fit the
+    coefficients' scale, ~scale^2 times the intercept's. The intercept's entry of the
+    initial inverse Hessian falls back to 1/c when gamma c < 1e-3; before, at 1e6 the
+    intercept stayed near its start (relative gap 2.7e-4 with tol=None)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((1500, 30))
+    X[:, :4] *= 20.0
+    y = X @ rng.standard_normal(30) + 0.5 * rng.standard_normal(1500)
+    X = X * scale
+    alpha = 1e-4 * scale**2  # the same problem in w * scale
+    w_opt, b_opt, p_opt = ref.ridge_optimum(X, y, alpha)
+    r = fit(X, y, loss="squared", alpha=alpha, batch_size="full", solver="lbfgs", tol=None,
+            max_iter=3000)
+    assert rel_gap(P(ref, r, X, y, alpha=alpha), p_opt) < 1e-10
+    assert abs(r.intercept - b_opt) <= 1e-6 * max(1.0, abs(b_opt)) + 1e-6
