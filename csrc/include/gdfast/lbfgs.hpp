@@ -140,20 +140,14 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
     // With an intercept, the last variable may be c = b + mu.w (see centring_means).
     const std::vector<double> mu = fi ? centring_means(rows, sw) : std::vector<double>{};
     const bool centred = !mu.empty();
-    // the intercept b of the point (w, c) held in xv
-    auto intercept_of = [&](const std::vector<double>& xv) {
-        if (!fi) return b;
-        if (!centred) return xv[du - 1];
+    auto mu_dot = [&](const std::vector<double>& xv) {  // mu.w of the point held in xv
         double s = 0.0;
-        for (std::int64_t j = 0; j < d; ++j) s += mu[static_cast<std::size_t>(j)] * xv[static_cast<std::size_t>(j)];
-        return xv[du - 1] - s;
+        for (std::int64_t j = 0; j < d && centred; ++j) s += mu[static_cast<std::size_t>(j)] * xv[static_cast<std::size_t>(j)];
+        return s;
     };
-    if (fi) {
-        double s = 0.0;
-        if (centred)
-            for (std::int64_t j = 0; j < d; ++j) s += mu[static_cast<std::size_t>(j)] * x[static_cast<std::size_t>(j)];
-        x[du - 1] = b + s;
-    }
+    // the intercept b of the point (w, c) held in xv
+    auto intercept_of = [&](const std::vector<double>& xv) { return fi ? xv[du - 1] - mu_dot(xv) : b; };
+    if (fi) x[du - 1] = b + mu_dot(x);
 
     struct Eval {
         double f = 0.0, exact = 0.0;
