@@ -285,41 +285,38 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
 /// 1.3e-3-2.8e-3 and 3.2e-4-3.6e-3 -> 4.9e-5-1.1e-3).
 template <class Rows, class T = typename Rows::value_type>
 std::vector<double> centring_means(const Rows& rows, const T* sw) {
-    std::vector<double> mu;
-    {
-        const std::int64_t n = rows.n_rows, d = rows.n_cols;
-        const auto du = static_cast<std::size_t>(d);
-        mu.assign(du, 0.0);
-        std::vector<double> sq(du, 0.0);
-        const std::int64_t per_row = std::max<std::int64_t>(1, rows.nnz() / std::max<std::int64_t>(1, n));
-        const std::int64_t k = std::min<std::int64_t>(n, std::clamp<std::int64_t>((std::int64_t{1} << 20) / per_row, 256, 4096));
-        double wsum = 0.0;
-        std::int64_t used = 0;
-        for (std::int64_t r = 0; r < k; ++r) {
-            const auto i = static_cast<std::int64_t>((static_cast<double>(r) + 0.5) * static_cast<double>(n) /
-                                                     static_cast<double>(k));
-            const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
-            if (!(si > 0.0)) continue;
-            wsum += si;
-            ++used;
-            rows.for_each(i, [&](std::int64_t j, T x) {
-                if (j < 0 || j >= d) return;  // (CSR indices are checked by the solvers' first pass)
-                const double v = static_cast<double>(x);
-                mu[static_cast<std::size_t>(j)] += si * v;
-                sq[static_cast<std::size_t>(j)] += si * v * v;
-            });
-        }
-        double mean_sq = 0.0, var = 0.0;
-        bool ok = wsum > 0.0 && used > 1;
-        for (std::size_t j = 0; ok && j < du; ++j) {
-            const double m = mu[j] / wsum;
-            mu[j] = m;
-            mean_sq += m * m;
-            var += std::max(0.0, sq[j] / wsum - m * m);
-            ok = std::isfinite(mean_sq) && std::isfinite(var);
-        }
-        if (!ok || !(mean_sq > 4.0 * var / static_cast<double>(used))) mu.clear();
+    const std::int64_t n = rows.n_rows, d = rows.n_cols;
+    const auto du = static_cast<std::size_t>(d);
+    std::vector<double> mu(du, 0.0);
+    std::vector<double> sq(du, 0.0);
+    const std::int64_t per_row = std::max<std::int64_t>(1, rows.nnz() / std::max<std::int64_t>(1, n));
+    const std::int64_t k = std::min<std::int64_t>(n, std::clamp<std::int64_t>((std::int64_t{1} << 20) / per_row, 256, 4096));
+    double wsum = 0.0;
+    std::int64_t used = 0;
+    for (std::int64_t r = 0; r < k; ++r) {
+        const auto i = static_cast<std::int64_t>((static_cast<double>(r) + 0.5) * static_cast<double>(n) /
+                                                 static_cast<double>(k));
+        const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+        if (!(si > 0.0)) continue;
+        wsum += si;
+        ++used;
+        rows.for_each(i, [&](std::int64_t j, T x) {
+            if (j < 0 || j >= d) return;  // (fit() checks CSR indices before these solvers; a bad one stays out of mu)
+            const double v = static_cast<double>(x);
+            mu[static_cast<std::size_t>(j)] += si * v;
+            sq[static_cast<std::size_t>(j)] += si * v * v;
+        });
     }
+    double mean_sq = 0.0, var = 0.0;
+    bool ok = wsum > 0.0 && used > 1;
+    for (std::size_t j = 0; ok && j < du; ++j) {
+        const double m = mu[j] / wsum;
+        mu[j] = m;
+        mean_sq += m * m;
+        var += std::max(0.0, sq[j] / wsum - m * m);
+        ok = std::isfinite(mean_sq) && std::isfinite(var);
+    }
+    if (!ok || !(mean_sq > 4.0 * var / static_cast<double>(used))) mu.clear();
     return mu;
 }
 
