@@ -458,6 +458,93 @@ def test_auto_learning_rate_never_diverges_on_unscaled_data(ref, batch_size):
     assert hist[-1] <= hist[0]
 
 
+def _auto_reference(X, y, sw, *, alpha, batch, epochs, fit_intercept, coef, intercept):
+    """numpy reference of learning_rate="auto" for the squared loss with an L2 penalty,
+    shuffle=False, under the single-row bound c R^2 (c = 1): eta_t = 1 / (R^2 + alpha +
+    alpha (t - 1)), R^2 the largest s_i (||x_i||^2 (1 + 1e-5) + [fit_intercept]) among
+    the rows seen so far, those of the current update included (all rows after the
+    first epoch); no step while that is 0."""
+    n = X.shape[0]
+    w, b = coef.astype(np.float64).copy(), float(intercept)
+    s = np.ones(n) if sw is None else sw / sw.mean()  # (fit normalises weights to mean 1)
+    bound = s * (np.einsum("ij,ij->i", X, X) * (1.0 + 1e-5) + (1.0 if fit_intercept else 0.0))
+    r2, t = 0.0, 1.0
+    for _ in range(epochs):
+        for a in range(0, n, batch):
+            rows = slice(a, min(n, a + batch))
+            r2 = max(r2, bound[rows].max())
+            eta = 0.0 if r2 == 0.0 else 1.0 / (r2 + alpha + alpha * (t - 1.0))
+            slope = s[rows] * (X[rows] @ w + b - y[rows])
+            # per-sample SGD weights a row's step by s_i; a mini-batch takes the
+            # weighted mean of its rows
+            wb = 1.0 if batch == 1 else s[rows].sum()
+            w = (1.0 - eta * alpha) * w - eta / wb * (slope @ X[rows])
+            if fit_intercept:
+                b -= eta * slope.sum() / wb
+            t += 1.0
+    return w, b
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr_matrix-i32"])
+@pytest.mark.parametrize("case", ["sgd", "sgd_weights", "sgd_empty_rows", "mb8", "mb8_weights"])
+def test_auto_step_measures_rows_in_the_first_epoch(ref, case, fmt):
+    """learning_rate="auto" takes R^2 from the rows as the first epoch visits them (no
+    pass of its own): two epochs against the numpy reference, with row norms growing
+    along the epoch, so that the first epoch's steps are larger than the second's."""
+    rng = np.random.default_rng(3)
+    n, d = 64, 4
+    batch = 8 if case.startswith("mb") else 1
+    if batch > 1:
+        # Nearly parallel rows, norms growing by 30%: lambda_max of X~'X~/n is then
+        # close to the mean R^2, so the mini-batch bound c (2 lambda_max + R^2/b)
+        # exceeds c R^2, and the single-row bound applies (as in the reference).
+        X = np.linspace(1.0, 1.3, n)[:, None] * (np.array([1.0, -0.5, 2.0, 0.7])
+                                                 + 0.02 * rng.standard_normal((n, d)))
+    else:
+        X = np.linspace(0.3, 3.0, n)[:, None] * rng.standard_normal((n, d))
+    fit_intercept = case != "sgd_empty_rows"
+    coef0 = np.zeros(d)
+    if case == "sgd_empty_rows":  # a warm start, whose first rows carry no gradient
+        X[:3] = 0.0
+        coef0 = np.array([0.5, -1.0, 0.25, 2.0])
+    y = X @ np.array([1.0, 2.0, -1.0, 0.5]) + 0.3 + 0.1 * rng.standard_normal(n)
+    sw = rng.uniform(0.8, 1.25, n) if case.endswith("weights") else None
+    alpha = 1e-3
+    if batch > 1:
+        Xt = np.hstack([X, np.ones((n, 1))])
+        s = np.ones(n) if sw is None else sw / sw.mean()
+        lam = np.linalg.eigvalsh((Xt * s[:, None]).T @ Xt / n)[-1]
+        r2 = (s * (np.einsum("ij,ij->i", X, X) + 1.0)).max()
+        assert 2.0 * lam * 0.9 > r2  # the precondition of the reference
+    w_ref, b_ref = _auto_reference(X, y, sw, alpha=alpha, batch=batch, epochs=2,
+                                   fit_intercept=fit_intercept, coef=coef0, intercept=0.0)
+    for n_jobs in (1, 2):
+        res = fit(ref.as_format(X, fmt), y, loss="squared", penalty="l2", alpha=alpha,
+                  batch_size=batch, learning_rate="auto", max_iter=2, tol=None,
+                  shuffle=False, sample_weight=sw, fit_intercept=fit_intercept,
+                  coef_init=coef0, n_jobs=n_jobs)
+        np.testing.assert_allclose(res.coef, w_ref, rtol=1e-10, atol=1e-12)
+        assert res.intercept == pytest.approx(b_ref, rel=1e-10, abs=1e-12)
+    if case == "sgd_empty_rows":  # no step on the empty rows: the warm start is kept
+        res = fit(ref.as_format(X[:3], fmt), y[:3], loss="squared", penalty="l2",
+                  alpha=alpha, batch_size=1, learning_rate="auto", max_iter=1, tol=None,
+                  shuffle=False, fit_intercept=False, coef_init=coef0)
+        np.testing.assert_array_equal(res.coef, coef0)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr_matrix-i32"])
+@pytest.mark.parametrize("batch_size", [1, 8], ids=["sgd", "mb8"])
+def test_auto_step_reports_a_row_norm_overflow_in_the_first_epoch(ref, fmt, batch_size):
+    """A finite row whose squared norm overflows double, met late in the first epoch:
+    no stable step exists, and fit says so (it measured X up front before)."""
+    pb = ref.make_regression(seed=2)
+    X = pb.X.copy()
+    X[-1] = 1e200
+    with pytest.raises(gdfast.DivergenceError, match="epoch 1.*scale X"):
+        fit(ref.as_format(X, fmt), pb.y, loss="squared", batch_size=batch_size,
+            learning_rate="auto", max_iter=3, shuffle=False, random_state=0)
+
+
 # ================================================================= memory: no copy
 def _digest(X) -> str:
     return hashlib.sha1(memoryview(X).cast("B")).hexdigest()

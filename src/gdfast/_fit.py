@@ -291,9 +291,10 @@ def fit(
         descent (see ``solver``; ``learning_rate``/``eta0`` do not apply).
     learning_rate : str
         "auto" (a step from the loss curvature and the largest row norm, decaying as
-        1/(alpha t): never diverges; it reads X once before the first epoch to find
-        that norm), or scikit-learn's "constant", "optimal", "invscaling", "adaptive",
-        "pa1", "pa2".
+        1/(alpha t): never diverges; the first epoch measures each row as it reads it,
+        a step using the largest norm among the rows seen so far, its own included),
+        or scikit-learn's "constant", "optimal", "invscaling", "adaptive", "pa1",
+        "pa2".
     eta0, power_t : float
         scikit-learn's initial step (the C of pa1/pa2) and invscaling exponent
         (``eta0=None``: 0.01 for the schedules that need it).

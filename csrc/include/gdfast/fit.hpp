@@ -48,15 +48,7 @@ double max_weighted_sq_norm(const Rows& rows, const T* sw, bool fit_intercept, i
             for (std::int64_t q = 0; q < lines; ++q)
                 GDFAST_PREFETCH_L2(reinterpret_cast<const char*>(ahead + 64 * static_cast<std::uintptr_t>(q)));
         }
-        // The SIMD norm in T first (one read at memory speed); in double when T's
-        // overflows (float32 from |x| ~ 1e19). The relative rounding of T's sum is far
-        // below the slack of a step-size bound; a little margin covers it anyway.
-        double sq = static_cast<double>(rows.sq_norm(i)) * (1.0 + 1e-5);
-        if (!std::isfinite(sq)) {
-            sq = 0.0;
-            rows.for_each(i, [&sq](std::int64_t, T x) { sq += static_cast<double>(x) * static_cast<double>(x); });
-        }
-        const double v = s * (sq + extra);
+        const double v = weighted_row_bound(rows, i, s, extra);  // (NaN: not taken)
         if (v > best) best = v;
     }
     return best;
@@ -187,24 +179,24 @@ Status fit(const Rows& rows, const T* y, const T* sw, const FitBuffers<T>& buf,
                         (p.full_solver == FullSolver::automatic &&
                          (p.penalty.l1() > 0.0 || p.momentum > 0.0 || p.nesterov));
     // (L-BFGS measures the rows in its first pass instead of a pass of their own)
-    if ((full && use_gd) || (!full && p.schedule == Schedule::automatic)) {
+    if (full && use_gd) {
         curv = p.loss.curvature() * detail::max_weighted_sq_norm(rows, sw, p.fit_intercept, n_threads,
-                                                                  /*weighted=*/!full);
+                                                                  /*weighted=*/false);
         step.curvature = curv + p.penalty.l2();
-        if (!full && p.batch_size > 1) {
-            // Mini-batch: the mean over B rows has curvature about c (lambda_max + R^2/B);
-            // a factor 2 covers the subsample estimate of lambda_max.
-            const double lam = detail::estimate_lambda_max(rows, sw, p.fit_intercept);
-            const double mb = p.loss.curvature() *
-                              (2.0 * lam + curv / p.loss.curvature() / static_cast<double>(p.batch_size));
-            if (mb > 0.0 && mb < curv) step.curvature = mb + p.penalty.l2();
-        }
         if (step.curvature <= 0.0) step.curvature = 1.0;
+        if (!std::isfinite(step.curvature) || !std::isfinite(curv)) {
+            rep.bad_epoch = 0;  // squared row norms overflow double: no step size exists
+            return Status::non_finite;
+        }
     }
-
-    if (!std::isfinite(step.curvature) || !std::isfinite(curv)) {
-        rep.bad_epoch = 0;  // squared row norms overflow double: no step size exists
-        return Status::non_finite;
+    if (!full && p.schedule == Schedule::automatic) {
+        // SGD and mini-batch: the kernels measure the rows in their first epoch (see
+        // StepRule::curvature_for); only the mini-batch's lambda_max is estimated here.
+        step.loss_curvature = p.loss.curvature();
+        step.l2 = p.penalty.l2();
+        step.batch = static_cast<double>(p.batch_size);
+        if (p.batch_size > 1) step.lambda2 = 2.0 * detail::estimate_lambda_max(rows, sw, p.fit_intercept);
+        step.curvature = NAN;  // set by the kernel once an epoch has measured every row
     }
     Status st;
     if (full) {

@@ -56,6 +56,7 @@ struct RowGroups {
 /// The scalar state of the iterate; every thread keeps a copy and updates it alike.
 struct BatchScalars {
     double scale = 1.0, b = 0.0, S = 0.0, avg_b = 0.0, t = 0.0, vb = 0.0;
+    double r2 = 0.0;  ///< learning_rate="auto", first epoch: largest row bound seen so far
     std::int64_t k = 0;
 };
 
@@ -183,9 +184,18 @@ void store_scalars(const BatchScalars& s, ScaledIterate<T>& it, double& t, doubl
     vel_b = s.vb;
 }
 
+/// A row bound overflowed in `epoch` (X finite, squared norm beyond double): no step
+/// size exists, as when fit() measured X before the first epoch.
+inline Status row_overflow(std::int64_t epoch, FitReport& rep) {
+    rep.n_iter = epoch - 1;
+    rep.bad_epoch = epoch;
+    return Status::non_finite;
+}
+
 /// Loss sums of one row group (own cache line: groups are written by different threads).
 struct alignas(kCacheLine) GroupSums {
     double slope = 0.0, weight = 0.0, loss = 0.0;
+    double r2 = 0.0;  ///< largest row bound of the group (while the rows are measured)
 };
 
 }  // namespace detail
@@ -194,7 +204,11 @@ struct alignas(kCacheLine) GroupSums {
 template <class Rows, class T>
 struct MinibatchDriver {
     const FitParams& p;
-    const StepRule& step;
+    StepRule step;
+    // learning_rate="auto": the first epoch measures each row (see StepRule); the
+    // kernel's largest row bound at the epoch's end goes to r2.
+    bool measuring;
+    double r2 = 0.0;
     std::vector<std::int64_t> order, block_ids;
     Rng rng;
     EpochEnd<Rows, T> epoch_end;
@@ -204,7 +218,7 @@ struct MinibatchDriver {
 
     MinibatchDriver(const Rows& rows, const T* y, const T* sw, const FitParams& params,
                     const StepRule& s, EpochObserver<T> observer, Poller& poller, int n_threads)
-        : p(params), step(s), rng(params.seed),
+        : p(params), step(s), measuring(s.measures_rows()), rng(params.seed),
           epoch_end(rows, y, sw, params, observer, poller, n_threads), t(params.t_start),
           eta_fixed(params.eta0),
           fixed(params.schedule == Schedule::constant || params.schedule == Schedule::adaptive) {
@@ -218,6 +232,10 @@ struct MinibatchDriver {
         return order.data();
     }
     double eta(double tt) const { return fixed ? eta_fixed : step.eta(tt); }
+    /// The step of the batch at tt; r2: the largest row bound so far, the batch's included.
+    double batch_eta(double tt, double r2_seen) const {
+        return measuring ? step.eta_rows(tt, r2_seen) : eta(tt);
+    }
     /// After an epoch's batches: 0 continue, 1 stop with `st` (ok / converged included).
     bool end_epoch(std::int64_t epoch, bool stopped, double sumloss, double wsum,
                    ScaledIterate<T>& it, FitReport& rep, Status& st) {
@@ -226,6 +244,10 @@ struct MinibatchDriver {
         if (stopped) {
             st = Status::interrupted;
             return true;
+        }
+        if (measuring) {  // every row was visited
+            measuring = false;
+            step.curvature = step.curvature_for(r2);
         }
         double eta_now = eta(t);
         const EpochVerdict verdict =
@@ -270,6 +292,7 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
     MinibatchDriver<Rows, T> drv(rows, y, sw, p, step, observer, poller, n_threads);
     const std::int64_t n_batches = (n + B - 1) / B;
     const int nt = static_cast<int>(std::min<std::int64_t>(std::max(1, n_threads), G));
+    const double extra = p.fit_intercept ? 1.0 : 0.0;
     // Rows left over after the four-row loop: prefetched 12 ahead, into L2 (4 to 16: alike).
     constexpr std::int64_t kAhead = 12;
     // Dense rows, four at a time: the rows ~12 KiB ahead in visiting order are
@@ -304,6 +327,8 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
         const std::int64_t* const ord = drv.begin_epoch(n);
         double sumloss = 0.0, wsum = 0.0;
         int stop_at[2] = {0, 0};  // the poll result of the batch of that parity
+        bool overflow = false;    // a row bound overflowed
+        const bool measuring = drv.measuring;
         T* const gbuf_p = gbuf.data();
         detail::GroupSums* const gsums_p = gsums.data();
 
@@ -394,6 +419,13 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                         const T *x0 = rows.row(i0), *x1 = rows.row(i1), *x2 = rows.row(i2), *x3 = rows.row(i3);
                         T xv[4];
                         simd::dot4(x0, x1, x2, x3, vp, d, xv, pa, pb);
+                        if (measuring) {  // (the rows are in L1)
+                            const std::int64_t iq[4] = {i0, i1, i2, i3};
+                            for (int u = 0; u < 4; ++u) {
+                                const double si = sw != nullptr ? static_cast<double>(sw[iq[u]]) : 1.0;
+                                sum.r2 = std::max(sum.r2, weighted_row_bound(rows, iq[u], si, extra));
+                            }
+                        }
                         const double yk[4] = {static_cast<double>(y[i0]), static_cast<double>(y[i1]),
                                               static_cast<double>(y[i2]), static_cast<double>(y[i3])};
                         double pk[4], lk[4], dk[4];
@@ -411,6 +443,10 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                     for (; k < e; ++k) {
                         ahead(k);
                         const std::int64_t i = ord[k];
+                        if (measuring) {
+                            const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+                            sum.r2 = std::max(sum.r2, weighted_row_bound(rows, i, si, extra));
+                        }
                         const T sl = visit(i, rows.dot(i, vp));
                         if (sl != T(0)) rows.axpy(i, sl, acc);
                     }
@@ -426,6 +462,11 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                     gsum += gs[g].slope;
                     wb += gs[g].weight;
                     my_loss += gs[g].loss;
+                    if (measuring) s.r2 = std::max(s.r2, gs[g].r2);  // (NaN: not taken)
+                }
+                if (!std::isfinite(s.r2)) {  // squared row norms overflow double: no step exists
+                    if (tid == 0) overflow = true;  // (every thread sees the same s.r2)
+                    break;
                 }
                 my_w += wb;
                 if (wb > 0.0) {
@@ -436,7 +477,7 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                         T* GDFAST_RESTRICT dst = gt;
                         for (std::int64_t j = 0; j < d; ++j) dst[j] += src[j];
                     }
-                    apply_batch(cv, s, gsum, wb, drv.eta(s.t), p, [&](double c, T* GDFAST_RESTRICT out) {
+                    apply_batch(cv, s, gsum, wb, drv.batch_eta(s.t, s.r2), p, [&](double c, T* GDFAST_RESTRICT out) {
                         const auto ct = static_cast<T>(c);
                         const T* GDFAST_RESTRICT src = gt;
                         for (std::int64_t j = 0; j < d; ++j) out[j] += ct * src[j];
@@ -452,11 +493,13 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                 }
                 if (use_momentum) std::copy(vl.begin(), vl.end(), vel.begin());
                 detail::store_scalars(s, it, drv.t, vel_b);
+                drv.r2 = s.r2;
                 sumloss = my_loss;
                 wsum = my_w;
                 if (stopped) stop_at[0] = stop_at[1] = 1;
             }
         }
+        if (overflow) return detail::row_overflow(epoch, rep);
         Status st;
         if (drv.end_epoch(epoch, stop_at[0] != 0 || stop_at[1] != 0, sumloss, wsum, it, rep, st)) return st;
     }
@@ -472,7 +515,7 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
     const std::int64_t B = std::max<std::int64_t>(1, std::min(p.batch_size, n));
     const bool use_momentum = p.momentum > 0.0;
     std::vector<double> slope(static_cast<std::size_t>(B)), lossv(static_cast<std::size_t>(B)),
-        wts(static_cast<std::size_t>(B));
+        wts(static_cast<std::size_t>(B)), bound(static_cast<std::size_t>(B));
     AlignedVector<T> vel, grad;  // aligned: threads write column ranges
     double vel_b = 0.0;
     if (use_momentum) {
@@ -484,11 +527,15 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
     const std::int64_t n_batches = (n + B - 1) / B;
     constexpr std::int64_t kAhead = 6;
     const int nt = std::max(1, n_threads);
+    const double extra = p.fit_intercept ? 1.0 : 0.0;
 
     for (std::int64_t epoch = 1; epoch <= p.max_iter; ++epoch) {
         const std::int64_t* const ord = drv.begin_epoch(n);
         double sumloss = 0.0, wsum = 0.0;
         int stop = 0;
+        bool overflow = false;  // a row bound overflowed
+        const bool measuring = drv.measuring;
+        double* const bound_p = bound.data();
         double* const slope_p = slope.data();
         double* const loss_p = lossv.data();
         double* const wts_p = wts.data();
@@ -513,13 +560,16 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
                 for (std::int64_t k = r0; k < r1; ++k) {
                     const std::int64_t i = ord[k];
                     if (k + kAhead < n) rows.prefetch(ord[k + kAhead]);
-                    const double pred = scale * static_cast<double>(rows.dot(i, it.v)) + b;
+                    T sq = 0;
+                    const double pred =
+                        scale * static_cast<double>(measuring ? rows.dot_sq(i, it.v, sq) : rows.dot(i, it.v)) + b;
                     double dl;
                     const double l = p.loss.eval(static_cast<double>(y[i]), pred, dl);
                     const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
                     slope_p[k - r0] = si * std::clamp(dl, -1e12, 1e12);
                     loss_p[k - r0] = si * (std::isfinite(pred) ? l : NAN);  // (see sgd.hpp)
                     wts_p[k - r0] = si;
+                    if (measuring) bound_p[k - r0] = row_bound(rows, i, sq, si, extra);
                 }
                 // (implicit barrier: slopes complete; `stop` visible)
                 if (stop != 0) break;
@@ -528,10 +578,15 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
                     gsum += slope_p[k];
                     wb += wts_p[k];
                     my_loss += loss_p[k];
+                    if (measuring) s.r2 = std::max(s.r2, bound_p[k]);  // (NaN: not taken)
+                }
+                if (!std::isfinite(s.r2)) {  // squared row norms overflow double: no step exists
+                    if (tid == 0) overflow = true;  // (every thread sees the same s.r2)
+                    break;
                 }
                 my_w += wb;
                 if (wb > 0.0) {
-                    apply_batch(cv, s, gsum, wb, drv.eta(s.t), p, [&](double c, T* out) {
+                    apply_batch(cv, s, gsum, wb, drv.batch_eta(s.t, s.r2), p, [&](double c, T* out) {
                         for (std::int64_t k = 0; k < nb; ++k)
                             if (slope_p[k] != 0.0)
                                 rows.axpy_cols(ord[r0 + k], static_cast<T>(c * slope_p[k]), out, cv.j0, cv.j1);
@@ -542,10 +597,12 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
             }
             if (tid == 0) {
                 detail::store_scalars(s, it, drv.t, vel_b);
+                drv.r2 = s.r2;
                 sumloss = my_loss;
                 wsum = my_w;
             }
         }
+        if (overflow) return detail::row_overflow(epoch, rep);
         Status st;
         if (drv.end_epoch(epoch, stop != 0, sumloss, wsum, it, rep, st)) return st;
     }

@@ -72,6 +72,12 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
         for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
     }
     EpochEnd<Rows, T> epoch_end(rows, y, sw, p, observer, poller, n_threads);
+    // learning_rate="auto": the first epoch measures each row as it visits it (see
+    // StepRule); `step` is then copied with the curvature of all rows.
+    StepRule rule = step;
+    bool measuring = rule.measures_rows();
+    double r2 = 0.0;  // largest weighted row norm seen so far (while measuring)
+    const double extra = p.fit_intercept ? 1.0 : 0.0;
     double t = p.t_start;
     double eta_fixed = p.eta0;  // constant / adaptive / pa
     constexpr std::int64_t kAhead = 12;  // rows prefetched ahead (into L2, see DenseRows)
@@ -112,12 +118,26 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
                 rep.t = t;
                 return Status::interrupted;
             }
-            const double xv = static_cast<double>(rows.dot(i, v));
+            T sq = 0;
+            const double xv = static_cast<double>(measuring ? rows.dot_sq(i, v, sq) : rows.dot(i, v));
             const double pred = it.scale * xv + it.b;
-            const double eta = (p.schedule == Schedule::constant || p.schedule == Schedule::adaptive || pa)
-                                   ? eta_fixed
-                                   : step.eta(t);
             const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+            double eta;
+            if (measuring) {
+                r2 = std::max(r2, row_bound(rows, i, sq, si, extra));  // (NaN: not taken)
+                if (!std::isfinite(r2)) {  // squared row norms overflow double: no step exists
+                    it.finalize();
+                    rep.n_iter = epoch - 1;
+                    rep.t = t;
+                    rep.bad_epoch = epoch;
+                    return Status::non_finite;
+                }
+                eta = rule.eta_rows(t, r2);
+            } else {
+                eta = (p.schedule == Schedule::constant || p.schedule == Schedule::adaptive || pa)
+                          ? eta_fixed
+                          : rule.eta(t);
+            }
             // A non-finite margin (X holds NaN/inf, or the weights diverged) makes the
             // epoch's loss NaN, which stops the fit: the loss itself can be finite there
             // (hinge or log at a margin of +inf is 0), so the row would pass unnoticed.
@@ -213,9 +233,13 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
         if (pending.count > 0) sumloss = pending.flush(sumloss);
         rep.n_iter = epoch;
         rep.t = t;
+        if (measuring) {  // every row was visited
+            measuring = false;
+            rule.curvature = rule.curvature_for(r2);
+        }
         double eta_now = (p.schedule == Schedule::constant || p.schedule == Schedule::adaptive || pa)
                              ? eta_fixed
-                             : step.eta(t);
+                             : rule.eta(t);
         const EpochVerdict verdict =
             epoch_end(epoch, t, wsum > 0.0 ? sumloss / wsum : 0.0,
                       track_pen && steps > 0 ? sumpen / static_cast<double>(steps) : NAN, eta_now,
