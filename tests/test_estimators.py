@@ -709,3 +709,91 @@ def test_public_names_exported():
                  "objective", "scipy_objective", "DivergenceError", "config"):
         assert name in namespace, name
     assert all(hasattr(gdfast, name) for name in gdfast.__all__)
+
+
+def test_seed_draws_are_scikit_learns():
+    """Seeds come from random_state as scikit-learn draws them (check_random_state(rs)
+    .randint); draws of an int random_state are memoized, which must not change them,
+    nor let a caller's list alias the memo."""
+    from sklearn.utils import check_random_state
+
+    from gdfast._validation import draw_seeds
+
+    high = np.iinfo(np.int32).max
+    for rs in (0, 7, np.int64(3), 2**32 - 1):
+        for _ in range(2):  # the second call is served from the memo
+            assert draw_seeds(rs, high) == int(check_random_state(rs).randint(high))
+            expect = [int(v) for v in check_random_state(rs).randint(high, size=5)]
+            got = draw_seeds(rs, high, 5)
+            assert got == expect and all(type(v) is int for v in got)
+            got[0] = -1
+    mine, theirs = np.random.RandomState(5), np.random.RandomState(5)
+    assert draw_seeds(mine, high, 3) == [int(v) for v in theirs.randint(high, size=3)]
+    assert draw_seeds(mine, high) == int(theirs.randint(high))  # the state advanced alike
+    draws = {draw_seeds(None, high) for _ in range(4)}
+    assert len(draws) > 1
+    for bad in (-1, 2**32):
+        with pytest.raises(ValueError):
+            draw_seeds(bad, high)
+    # an estimator's result still follows its random_state
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    a = SGDClassifier(random_state=3, max_iter=3, tol=None).fit(X, y).coef_
+    b = SGDClassifier(random_state=3, max_iter=3, tol=None).fit(X, y).coef_
+    c = SGDClassifier(random_state=4, max_iter=3, tol=None).fit(X, y).coef_
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "dense-f32", "csr-i32", "csr-i64", "csr-unsorted-dup"])
+def test_predictions_are_the_linear_scores(fmt):
+    """decision_function / predict compute X @ coef_.T + intercept_ with gdfast's own
+    kernel (not BLAS): the same values as numpy's product, to rounding, for every input
+    format, one or several outputs, and any n_jobs."""
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    Xr, yr = load_diabetes(return_X_y=True)
+    if fmt == "dense-f32":
+        X, Xr = X.astype(np.float32), Xr.astype(np.float32)
+
+    def fmt_of(A):
+        if not fmt.startswith("csr"):
+            return A
+        S = sp.csr_matrix(A)
+        if fmt == "csr-i64":
+            S.indices, S.indptr = S.indices.astype(np.int64), S.indptr.astype(np.int64)
+        if fmt == "csr-unsorted-dup":  # each row's first value split in two, stored last
+            rows, data, cols = [], [], []
+            for i in range(S.shape[0]):
+                lo, hi = S.indptr[i], S.indptr[i + 1]
+                c, v = list(S.indices[lo:hi]), list(S.data[lo:hi])
+                if c:
+                    c, v = c[1:] + [c[0], c[0]], v[1:] + [v[0] / 2, v[0] / 2]
+                rows += [i] * len(c)
+                cols += c
+                data += v
+            S = sp.csr_matrix((data, cols, np.r_[0, np.cumsum(np.diff(S.indptr) + (np.diff(S.indptr) > 0))]),
+                              shape=S.shape)
+            assert not S.has_canonical_format
+        return S
+
+    for est, A, b in [(SGDClassifier(random_state=0, max_iter=3, tol=None), X, y),
+                      (LinearSVC(random_state=0), X, y),
+                      (SGDClassifier(random_state=0, max_iter=3, tol=None), X, y == 3),
+                      (SGDRegressor(random_state=0, max_iter=3, tol=None), Xr, yr),
+                      (LinearSVR(random_state=0), Xr, yr)]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(A, b)
+        A64 = np.asarray(A, dtype=np.float64)
+        coef = np.atleast_2d(est.coef_).astype(np.float64)
+        expect = A64 @ coef.T + np.asarray(est.intercept_, dtype=np.float64)
+        rtol = 1e-5 if fmt == "dense-f32" else 1e-12
+        for n_jobs in (1, 2):
+            est.set_params(n_jobs=n_jobs)
+            out = est.decision_function(fmt_of(A)) if hasattr(est, "decision_function") \
+                else est.predict(fmt_of(A))
+            np.testing.assert_allclose(np.asarray(out).reshape(expect.shape[0], -1), expect,
+                                       rtol=rtol, atol=rtol * np.abs(expect).max())
+        if hasattr(est, "classes_"):
+            np.testing.assert_array_equal(est.predict(fmt_of(A)), est.predict(A))

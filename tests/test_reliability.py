@@ -770,6 +770,13 @@ def _core_many(Y=None, sw=None, K=1, nt=1, c=None, a=None, n_avg=None):
                           params=_P(), n_threads=nt, **extra)
 
 
+def _core_scores(X=_Xc, ind=None, ptr=None, nc=3, c=None, out=None, nt=1):
+    c = np.ones((2, nc)) if c is None else c
+    out = np.empty((X.shape[0] if ind is None else len(ptr) - 1, 2)) if out is None else out
+    _core.scores(X, ind, ptr, nc, c, out, nt)
+    return out
+
+
 def _i32(*v):
     return np.array(v, dtype=np.int32)
 
@@ -884,7 +891,27 @@ CORE = [
                                                 ptr=_i32(0, 1, 2, 3, 4)), ValueError),
     ("csr-fit-indptr-decreasing", lambda: _core_fit(X=_d, ind=_i32(0, 1, 2, 0),
                                                     ptr=_i32(0, 3, 1, 3, 4)), ValueError),
+    # scores (predictions)
+    ("scores-coef-1d", lambda: _core_scores(c=np.ones(3)), ValueError),
+    ("scores-coef-0-rows", lambda: _core_scores(c=np.ones((0, 3))), ValueError),
+    ("scores-coef-wrong-width", lambda: _core_scores(c=np.ones((2, 4))), ValueError),
+    ("scores-coef-float32", lambda: _core_scores(c=np.ones((2, 3), np.float32)), TypeError),
+    ("scores-coef-list", lambda: _core_scores(c=[[1.0, 1.0, 1.0]]), TypeError),
+    ("scores-out-wrong-shape", lambda: _core_scores(out=np.empty((4, 3))), ValueError),
+    ("scores-out-read-only", lambda: _core_scores(out=_ro(np.empty((4, 2)))), ValueError),
+    ("scores-out-strided", lambda: _core_scores(out=np.empty((4, 4))[:, ::2]), ValueError),
+    ("scores-X-int64", lambda: _core_scores(X=_Xc.astype(np.int64)), TypeError),
+    ("scores-n_threads-0", lambda: _core_scores(nt=0), ValueError),
+    ("scores-csr-index-too-big", lambda: _core_scores(X=_d, ind=_i32(0, 1, 9, 0),
+                                                      ptr=_i32(0, 1, 2, 3, 4)), ValueError),
+    ("scores-csr-indptr-decreasing", lambda: _core_scores(X=_d, ind=_i32(0, 1, 2, 0),
+                                                          ptr=_i32(0, 3, 1, 3, 4)), ValueError),
 ]
+
+
+def _ro(a):
+    a.setflags(write=False)
+    return a
 
 
 @pytest.mark.parametrize(("maker", "exc"), [pytest.param(m, e, id=i) for i, m, e in CORE])
@@ -909,6 +936,7 @@ def test_core_fit_many_helper_is_valid():
     assert _core_many()[0]["status"] == int(_core.Status.ok)
     assert _core_fit()["status"] == int(_core.Status.ok)
     assert _core_obj()[4] is True
+    np.testing.assert_allclose(_core_scores(), np.repeat(_Xc.sum(axis=1)[:, None], 2, axis=1))
 
 
 def test_core_accepts_valid_edge_cases():

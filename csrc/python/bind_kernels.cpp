@@ -211,6 +211,22 @@ py::tuple objective_impl(const py::array& X, const py::object& indices, const py
 }
 
 template <class T>
+void scores_impl(const py::array& X, const py::object& indices, const py::object& indptr,
+                 std::int64_t n_cols, const py::object& coef, const py::object& out, int n_threads) {
+    std::vector<py::object> keep;
+    const XView<T> xv = make_view<T>(X, indices, indptr, n_cols, check_threads(n_threads), keep);
+    if (!py::isinstance<py::array>(coef)) fail_type("coef must be a numpy array");
+    const auto carr = py::cast<py::array>(coef);
+    if (carr.ndim() != 2 || carr.shape(0) < 1) fail("coef must be a 2-D array (n_outputs >= 1, n_features)");
+    const py::ssize_t K = carr.shape(0);
+    const T* cp = require<T>(coef, "coef", {K, static_cast<py::ssize_t>(xv.n_cols)}).data();
+    T* op = require<T>(out, "out", {static_cast<py::ssize_t>(xv.n_rows), K}, true).mutable_data();
+    const auto& k = active_table().get<T>();
+    py::gil_scoped_release release;  // only raw pointers are used; `keep` holds the arrays
+    k.scores(xv, cp, K, op, n_threads);
+}
+
+template <class T>
 py::dict fit_impl(const py::array& X, const py::object& indices, const py::object& indptr,
                   std::int64_t n_cols, const py::object& y, const py::object& sw,
                   const py::object& coef, double intercept, const py::object& avg_coef,
@@ -415,6 +431,17 @@ void bind_kernels(py::module_& m) {
         py::arg("sample_weight"), py::arg("coef"), py::arg("intercept"), py::arg("loss"),
         py::arg("grad"), py::arg("margins"), py::arg("n_threads"),
         "One fused pass: (sum s L, sum s L_exact, sum s dL/dp, sum s, finite); grad <- sum s dL/dp x.");
+    m.def(
+        "scores",
+        [](const py::array& X, const py::object& indices, const py::object& indptr, std::int64_t n_cols,
+           const py::object& coef, const py::object& out, int n_threads) {
+            by_dtype(
+                X, [&] { scores_impl<float>(X, indices, indptr, n_cols, coef, out, n_threads); },
+                [&] { scores_impl<double>(X, indices, indptr, n_cols, coef, out, n_threads); });
+        },
+        py::arg("X"), py::arg("indices"), py::arg("indptr"), py::arg("n_cols"), py::arg("coef"),
+        py::arg("out"), py::arg("n_threads"),
+        "out (n_rows x K) <- X coef^T for coef (K x n_cols), without BLAS (see linear_scores).");
     m.def(
         "fit",
         [](const py::array& X, const py::object& indices, const py::object& indptr, std::int64_t n_cols,

@@ -32,6 +32,8 @@ struct IsaKernels {
     Status (*fit_many)(const XView<T>& X, const T* Y, const T* sw, std::int64_t sw_stride,
                        const FitBuffers<T>* bufs, std::int64_t K, const FitParams& p,
                        const double* alphas, Interrupt hook, int n_threads, FitReport* reps, Status* statuses);
+    /// out (n x K) <- X coef^T, coef K x n_cols (linear_scores)
+    void (*scores)(const XView<T>& X, const T* coef, std::int64_t K, T* out, int n_threads);
 };
 
 struct KernelTable {

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
-from sklearn.utils import check_random_state
 
 from . import _core
 from ._options import CLASSIFICATION_LOSSES, SCHEDULES, make_loss, penalty_kind
+from ._scores import linear_scores
 from ._threads import n_threads as _n_threads
 from ._validation import (
     Matrix,
@@ -21,6 +21,7 @@ from ._validation import (
     check_sample_weight,
     check_vector,
     check_X,
+    draw_seeds,
     non_finite_input,
     normalized_weights,
 )
@@ -145,7 +146,7 @@ def _params(
         p.average_start = 1 if average else 0
     else:
         p.average_start = check_int(average, "average", low=0)
-    p.seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    p.seed = draw_seeds(random_state, np.iinfo(np.int32).max)
     p.t_start = check_real(t_start, "t_start", low=1.0)
     p.track_objective = bool(track_objective)
     p.full_solver = check_choice(solver, "solver", FULL_SOLVERS)
@@ -202,7 +203,7 @@ def _make_observer(
         score = None
         if val is not None:
             Xv, yv, swv = val
-            pred = Xv.matvec(coef).astype(np.float64) + intercept
+            pred = linear_scores(Xv, coef).astype(np.float64) + intercept
             if classify:
                 score = float(np.average(np.where(pred >= 0, 1.0, -1.0) == yv, weights=swv))
             else:

@@ -27,8 +27,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
-from sklearn.utils import check_random_state, compute_class_weight
-from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -41,7 +40,8 @@ from ._sklearn_compat import (
     check_sample_weight,
     fit_context,
 )
-from ._validation import check_sparse_structure
+from ._scores import linear_scores
+from ._validation import check_sparse_structure, draw_seeds
 
 __all__ = ["SGDClassifier", "SGDRegressor"]
 
@@ -133,10 +133,7 @@ def _validate_data(est: Any, X: Any = "no_validation", y: Any = "no_validation",
 
 def _seed(random_state: Any, size: int | None = None) -> Any:
     """Integer seed(s) drawn like scikit-learn does from ``random_state``."""
-    rs = check_random_state(random_state)
-    if size is None:
-        return int(rs.randint(_MAX_INT))
-    return [int(s) for s in rs.randint(_MAX_INT, size=size)]
+    return draw_seeds(random_state, _MAX_INT, size)
 
 
 def _n_workers(n_jobs: int | None, k: int) -> int:
@@ -218,7 +215,7 @@ class _LinearPredictMixin:
         """
         check_is_fitted(self)
         X = _validate_data(self, X, accept_sparse="csr", reset=False)
-        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        scores = linear_scores(X, self.coef_, self.n_jobs) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, X: Any) -> np.ndarray:
@@ -751,6 +748,19 @@ class SGDClassifier(ClassifierMixin, _LinearPredictMixin, _BaseSGD):
         self.shuffle_block = shuffle_block
 
     # ------------------------------------------------------------ training
+    def _validate_xy(self, X: Any, y: Any, *, partial: bool) -> tuple[Any, Any]:
+        return _validate_data(  # type: ignore[no-any-return]
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            order="C",
+            reset=not (partial and hasattr(self, "classes_")),
+            # a validation split is scored by a scipy product (X[val] @ coef)
+            kernel_only=partial or not self.early_stopping,
+        )
+
     def _train(
         self,
         X: Any,
@@ -762,18 +772,10 @@ class SGDClassifier(ClassifierMixin, _LinearPredictMixin, _BaseSGD):
         intercept_init: Any,
         max_iter: int,
         partial: bool,
+        validated: bool = False,
     ) -> list[Any]:
-        X, y = _validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-            order="C",
-            reset=not (partial and hasattr(self, "classes_")),
-            # a validation split is scored by a scipy product (X[val] @ coef)
-            kernel_only=partial or not self.early_stopping,
-        )
+        if not validated:  # (fit validates X and y itself, see _validate_xy)
+            X, y = self._validate_xy(X, y, partial=partial)
         if partial:  # (fit checked y already)
             check_classification_targets(y)
         if classes is None:
@@ -784,8 +786,8 @@ class SGDClassifier(ClassifierMixin, _LinearPredictMixin, _BaseSGD):
                 "The number of classes has to be greater than one; got %d class"
                 % n_classes
             )
-        unknown = np.setdiff1d(np.unique(y), classes)
-        if unknown.size:
+        unknown = np.setdiff1d(np.unique(y), classes) if partial else classes[:0]
+        if unknown.size:  # (fit takes its classes from y)
             raise ValueError(
                 f"y contains labels {unknown.tolist()} that are not in classes "
                 f"{classes.tolist()}; pass all labels via `classes` on the first "
@@ -796,7 +798,10 @@ class SGDClassifier(ClassifierMixin, _LinearPredictMixin, _BaseSGD):
         sample_weight = check_sample_weight(
             sample_weight, X, dtype=dtype, allow_all_zero_weights=self.early_stopping
         )
-        class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
+        if self.class_weight is None:  # (scikit-learn's helper takes ~0.1 ms for the ones)
+            class_weight = np.ones(classes.shape[0], dtype=np.float64)
+        else:
+            class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
         k = 1 if n_classes == 2 else n_classes
 
         # Starting point: explicit init, else the previous solution (partial_fit /
@@ -852,9 +857,9 @@ class SGDClassifier(ClassifierMixin, _LinearPredictMixin, _BaseSGD):
         self : object
         """
         self._more_validate_params()
-        y_checked = _validate_data(self, y=y)
-        check_classification_targets(y_checked)
-        classes = np.unique(y_checked)
+        X, y = self._validate_xy(X, y, partial=False)
+        check_classification_targets(y)
+        classes = np.unique(y)
         results = self._train(
             X,
             y,
@@ -864,6 +869,7 @@ class SGDClassifier(ClassifierMixin, _LinearPredictMixin, _BaseSGD):
             intercept_init=intercept_init,
             max_iter=self.max_iter,
             partial=False,
+            validated=True,
         )
         self._warn_convergence(results)
         return self
@@ -1215,8 +1221,7 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
     def _decision_function(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
         X = _validate_data(self, X, accept_sparse="csr", reset=False)
-        coef = self.coef_
-        scores = safe_sparse_dot(X, coef.T, dense_output=True) + self.intercept_
+        scores = linear_scores(X, self.coef_, self.n_jobs) + self.intercept_
         return np.asarray(scores).ravel()
 
     def predict(self, X: Any) -> np.ndarray:

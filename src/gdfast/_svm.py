@@ -46,12 +46,12 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import compute_class_weight
-from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from . import fit as _gd_fit
 from . import fit_ovr as _gd_fit_ovr
+from ._scores import linear_scores
 from ._sgd import (
     _validate_data,
     _keep_state_on_error,
@@ -428,6 +428,4 @@ class LinearSVR(RegressorMixin, _BaseLinearSVM):
         """Predicted targets ``X @ coef_ + intercept_``, shape (n_samples,)."""
         check_is_fitted(self)
         X = _validate_data(self, X, accept_sparse="csr", reset=False)
-        return np.asarray(
-            safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
-        ).ravel()
+        return np.asarray(linear_scores(X, self.coef_, self.n_jobs) + self.intercept_).ravel()

@@ -18,13 +18,14 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils import check_array
+from sklearn.utils import check_array, check_random_state
 
 FLOAT_DTYPES = (np.float64, np.float32)
 # Counts (epochs, batch and block sizes, ...) above 2**62 are never meaningful; the bound
@@ -52,13 +53,6 @@ class Matrix:
     def parts(self) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int]:
         """Arguments for the kernels: (X or data, indices, indptr, n_cols)."""
         return self.data, self.indices, self.indptr, self.shape[1]
-
-    def matvec(self, w: np.ndarray) -> np.ndarray:
-        """X @ w (used only for small evaluations, e.g. validation sets)."""
-        if self.indices is None:
-            return self.data @ w
-        csr = sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
-        return np.asarray(csr @ w)
 
 
 def _aligned(a: np.ndarray) -> np.ndarray:
@@ -355,3 +349,25 @@ def check_choice(value: Any, name: str, choices: dict[str, Any]) -> Any:
         msg = f"{name}={value!r} is not valid; choose one of {valid}"
         raise ValueError(msg)
     return choices[value]
+
+
+@functools.lru_cache(maxsize=64)
+def _draws_of_int_seed(seed: int, high: int, size: int | None) -> int | tuple[int, ...]:
+    rs = np.random.RandomState(seed)
+    if size is None:
+        return int(rs.randint(high))
+    return tuple(int(v) for v in rs.randint(high, size=size))
+
+
+def draw_seeds(random_state: Any, high: int, size: int | None = None) -> Any:
+    """``check_random_state(random_state).randint(high[, size])`` as Python ints, as
+    scikit-learn derives seeds. An integer ``random_state`` always gives the same
+    draws, so they are kept: creating a RandomState costs ~0.1 ms, as much as fitting
+    a small data set (a grid search repeats it for every fit)."""
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        draws = _draws_of_int_seed(int(random_state), int(high), size)
+        return draws if size is None else list(draws)  # type: ignore[arg-type]
+    rs = check_random_state(random_state)
+    if size is None:
+        return int(rs.randint(high))
+    return [int(v) for v in rs.randint(high, size=size)]

@@ -320,6 +320,21 @@ std::vector<double> centring_means(const Rows& rows, const T* sw) {
     return mu;
 }
 
+/// The scores of a linear model with K outputs: out[i K + k] = x_i . coef_k, with coef_k
+/// = coef[k d, (k + 1) d) (row-major n x K; the caller adds the intercepts). For
+/// predictions: a numpy product would run in BLAS, whose threads keep spinning after it
+/// and take a core from the next multi-threaded gdfast kernel (a grid search alternates
+/// fit and score: LinearSVC on 20,000 x 100 fitted in 97-102 ms on 2 threads after each
+/// score, against 12.6 ms on 1). Rows are split over threads; each output is one dot
+/// product in row order, so the result does not depend on n_threads.
+template <class Rows, class T = typename Rows::value_type>
+void linear_scores(const Rows& rows, const T* coef, std::int64_t K, T* out, int n_threads) {
+    const std::int64_t n = rows.n_rows, d = rows.n_cols;
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+    for (std::int64_t i = 0; i < n; ++i)
+        for (std::int64_t k = 0; k < K; ++k) out[i * K + k] = rows.dot(i, coef + k * d);
+}
+
 /// Largest squared row norm max_i ||x_i||^2 (a deterministic max; any thread count).
 template <class Rows, class T = typename Rows::value_type>
 double max_sq_row_norm(const Rows& rows, int n_threads) {
