@@ -507,7 +507,10 @@ def main(argv: list[str] | None = None) -> None:
                   f"{3 * args.budget:g} s of runs per solver and problem); gdfast at "
                   f"{max(THREADS)} threads. See time_to_accuracy.py for the objective "
                   "mappings and how P* is computed.", "", tta.markdown(results, paths), ""]
-    text = head + targets_section(figures, results) + body + tta_md + threads
+    log("estimators: small data, fit/score cycles")
+    import estimators_bench  # (scikit-learn's bundled data sets; generated 20,000 x 100)
+    estimators = estimators_bench.small_data_section(log=log)
+    text = head + targets_section(figures, results) + body + tta_md + threads + estimators
     text.append(f"_Total run time: {time.time() - t0:.0f} s._")
     pathlib.Path(args.out).write_text("\n".join(text) + "\n")
     log(f"wrote {args.out}")
