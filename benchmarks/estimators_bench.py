@@ -64,6 +64,17 @@ def _times(fns: dict[str, Callable[[], Any]], rounds: int, per_round: int) -> di
     return {k: float(np.median(v)) for k, v in ts.items()}
 
 
+def _header(*cols: str) -> list[str]:
+    return ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+
+
+def _cases(cases: list[tuple[str, str]], n: int) -> Any:
+    """(estimator name, data name, X, y, {"gdfast": est, "sklearn": est}) per case."""
+    for cls, name in cases:
+        X, y = _data(name, n)
+        yield cls, name, X, y, _pair(cls)
+
+
 def small_data_section(rounds: int = 5, per_round: int = 10, n_loop: int = 20000,
                        log: Callable[[str], None] = print,
                        record: list[dict[str, Any]] | None = None) -> list[str]:
@@ -73,54 +84,59 @@ def small_data_section(rounds: int = 5, per_round: int = 10, n_loop: int = 20000
            "Small: the data sets bundled with scikit-learn; fit time, median of "
            f"{rounds} × {per_round} back-to-back fits (the implementations alternating "
            "by round). On data this small, Python-side validation is most of a fit.", "",
-           "| estimator | data | n × d | gdfast ms | scikit-learn ms | speed-up | "
-           "score gdfast | score scikit-learn |",
-           "|---|---|---|---|---|---|---|---|"]
+           *_header("estimator", "data", "n × d", "gdfast ms", "scikit-learn ms", "speed-up",
+                    "score gdfast", "score scikit-learn")]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for cls, name in SMALL:
-            X, y = _data(name)
-            ests = _pair(cls)
-            tm = _times({k: (lambda e=e: e.fit(X, y)) for k, e in ests.items()}, rounds,
-                        per_round)
-            sc = {k: e.fit(X, y).score(X, y) for k, e in ests.items()}
-            row = (f"| {cls} | {name} | {X.shape[0]} × {X.shape[1]} | "
-                   f"{tm['gdfast'] * 1e3:.2f} | {tm['sklearn'] * 1e3:.2f} | "
-                   f"{tm['sklearn'] / tm['gdfast']:.2f}× | {sc['gdfast']:.4f} | "
-                   f"{sc['sklearn']:.4f} |")
-            out.append(row)
-            log(row)
-            if record is not None:
-                record.append(dict(estimator=cls, data=name, time=tm, score=sc))
-    out += ["", "Fit/score cycles (`est.fit(X, y); est.score(X, y)` back to back, as a "
+        out += _small_rows(rounds, per_round, log, record)
+        out += _loop_rows(rounds, n_loop, log, record)
+    out.append("")
+    return out
+
+
+def _small_rows(rounds: int, per_round: int, log: Callable[[str], None],
+                record: list[dict[str, Any]] | None) -> list[str]:
+    out: list[str] = []
+    for cls, name, X, y, ests in _cases(SMALL, 0):
+        tm = _times({k: (lambda e=e: e.fit(X, y)) for k, e in ests.items()}, rounds,
+                    per_round)
+        sc = {k: e.fit(X, y).score(X, y) for k, e in ests.items()}
+        row = (f"| {cls} | {name} | {X.shape[0]} × {X.shape[1]} | "
+               f"{tm['gdfast'] * 1e3:.2f} | {tm['sklearn'] * 1e3:.2f} | "
+               f"{tm['sklearn'] / tm['gdfast']:.2f}× | {sc['gdfast']:.4f} | "
+               f"{sc['sklearn']:.4f} |")
+        out.append(row)
+        log(row)
+        if record is not None:
+            record.append(dict(estimator=cls, data=name, time=tm, score=sc))
+    return out
+
+
+def _loop_rows(rounds: int, n_loop: int, log: Callable[[str], None],
+               record: list[dict[str, Any]] | None) -> list[str]:
+    out = ["", "Fit/score cycles (`est.fit(X, y); est.score(X, y)` back to back, as a "
             f"grid search runs them) on a generated {n_loop:,} × 100 problem "
             "(`make_classification` / `make_regression`, 20 informative features). "
             "gdfast's `n_jobs=None` uses both threads; scikit-learn's SGD and liblinear "
             "fit a binary problem on one. Median of "
             f"{max(3, rounds)} × 3 cycles.", "",
-            "| estimator | gdfast ms (n_jobs=None) | gdfast ms (n_jobs=1) | "
-            "scikit-learn ms | speed-up | n_iter_ gdfast / scikit-learn | "
-            "score gdfast | score scikit-learn |",
-            "|---|---|---|---|---|---|---|---|"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for cls, name in LOOP:
-            X, y = _data(name, n_loop)
-            ests = _pair(cls)
-            ests["gdfast1"] = getattr(gdfast, cls)(random_state=0, n_jobs=1)
-            tm = _times({k: (lambda e=e: e.fit(X, y).score(X, y)) for k, e in ests.items()},
-                        max(3, rounds), 3)
-            sc = {k: e.fit(X, y).score(X, y) for k, e in ests.items()}
-            n_it = {k: int(np.max(e.n_iter_)) for k, e in ests.items()}
-            row = (f"| {cls} | {tm['gdfast'] * 1e3:.1f} | {tm['gdfast1'] * 1e3:.1f} | "
-                   f"{tm['sklearn'] * 1e3:.1f} | {tm['sklearn'] / tm['gdfast']:.2f}× | "
-                   f"{n_it['gdfast']} / {n_it['sklearn']} | {sc['gdfast']:.4f} | "
-                   f"{sc['sklearn']:.4f} |")
-            out.append(row)
-            log(row)
-            if record is not None:
-                record.append(dict(estimator=cls, data=name, time=tm, score=sc, n_iter=n_it))
-    out.append("")
+            *_header("estimator", "gdfast ms (n_jobs=None)", "gdfast ms (n_jobs=1)",
+                     "scikit-learn ms", "speed-up", "n_iter_ gdfast / scikit-learn",
+                     "score gdfast", "score scikit-learn")]
+    for cls, name, X, y, ests in _cases(LOOP, n_loop):
+        ests["gdfast1"] = getattr(gdfast, cls)(random_state=0, n_jobs=1)
+        tm = _times({k: (lambda e=e: e.fit(X, y).score(X, y)) for k, e in ests.items()},
+                    max(3, rounds), 3)
+        sc = {k: e.fit(X, y).score(X, y) for k, e in ests.items()}
+        n_it = {k: int(np.max(e.n_iter_)) for k, e in ests.items()}
+        row = (f"| {cls} | {tm['gdfast'] * 1e3:.1f} | {tm['gdfast1'] * 1e3:.1f} | "
+               f"{tm['sklearn'] * 1e3:.1f} | {tm['sklearn'] / tm['gdfast']:.2f}× | "
+               f"{n_it['gdfast']} / {n_it['sklearn']} | {sc['gdfast']:.4f} | "
+               f"{sc['sklearn']:.4f} |")
+        out.append(row)
+        log(row)
+        if record is not None:
+            record.append(dict(estimator=cls, data=name, time=tm, score=sc, n_iter=n_it))
     return out
 
 

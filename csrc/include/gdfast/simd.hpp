@@ -349,44 +349,42 @@ inline void axpy4(const T* a, const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTR
 }
 #endif
 
-/// Sparse dot: sum_k x[k] * w[idx[k]] with 4 independent accumulators.
-template <class T, class I>
-inline T dot_sparse(const T* GDFAST_RESTRICT x, const I* GDFAST_RESTRICT idx,
-                    const T* GDFAST_RESTRICT w, std::int64_t nnz) noexcept {
+/// Sparse dot: sum_k x[k] * w[idx[k]] with 4 independent accumulators; with kSq, also
+/// the squared norm of x in the same loop, into *sq (4 sums of its own).
+template <bool kSq, class T, class I>
+inline T dot_sparse_impl(const T* GDFAST_RESTRICT x, const I* GDFAST_RESTRICT idx,
+                         const T* GDFAST_RESTRICT w, std::int64_t nnz, T* sq) noexcept {
     T a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    [[maybe_unused]] T q0 = 0, q1 = 0, q2 = 0, q3 = 0;
     std::int64_t k = 0;
     for (; k + 4 <= nnz; k += 4) {
         a0 += x[k] * w[idx[k]];
         a1 += x[k + 1] * w[idx[k + 1]];
         a2 += x[k + 2] * w[idx[k + 2]];
         a3 += x[k + 3] * w[idx[k + 3]];
-    }
-    for (; k < nnz; ++k) a0 += x[k] * w[idx[k]];
-    return (a0 + a1) + (a2 + a3);
-}
-
-/// dot_sparse, and the squared norm of x in the same loop (`sq`, 4 sums of its own).
-template <class T, class I>
-inline T dot_sparse_sq(const T* GDFAST_RESTRICT x, const I* GDFAST_RESTRICT idx,
-                       const T* GDFAST_RESTRICT w, std::int64_t nnz, T& sq) noexcept {
-    T a0 = 0, a1 = 0, a2 = 0, a3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
-    std::int64_t k = 0;
-    for (; k + 4 <= nnz; k += 4) {
-        a0 += x[k] * w[idx[k]];
-        a1 += x[k + 1] * w[idx[k + 1]];
-        a2 += x[k + 2] * w[idx[k + 2]];
-        a3 += x[k + 3] * w[idx[k + 3]];
-        q0 += x[k] * x[k];
-        q1 += x[k + 1] * x[k + 1];
-        q2 += x[k + 2] * x[k + 2];
-        q3 += x[k + 3] * x[k + 3];
+        if constexpr (kSq) {
+            q0 += x[k] * x[k];
+            q1 += x[k + 1] * x[k + 1];
+            q2 += x[k + 2] * x[k + 2];
+            q3 += x[k + 3] * x[k + 3];
+        }
     }
     for (; k < nnz; ++k) {
         a0 += x[k] * w[idx[k]];
-        q0 += x[k] * x[k];
+        if constexpr (kSq) q0 += x[k] * x[k];
     }
-    sq = (q0 + q1) + (q2 + q3);
+    if constexpr (kSq) *sq = (q0 + q1) + (q2 + q3);
     return (a0 + a1) + (a2 + a3);
+}
+template <class T, class I>
+inline T dot_sparse(const T* GDFAST_RESTRICT x, const I* GDFAST_RESTRICT idx,
+                    const T* GDFAST_RESTRICT w, std::int64_t nnz) noexcept {
+    return dot_sparse_impl<false>(x, idx, w, nnz, static_cast<T*>(nullptr));
+}
+template <class T, class I>
+inline T dot_sparse_sq(const T* GDFAST_RESTRICT x, const I* GDFAST_RESTRICT idx,
+                       const T* GDFAST_RESTRICT w, std::int64_t nnz, T& sq) noexcept {
+    return dot_sparse_impl<true>(x, idx, w, nnz, &sq);
 }
 
 }  // namespace simd
