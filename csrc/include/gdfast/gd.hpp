@@ -101,8 +101,9 @@ Status gd_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_RE
     const double l1 = p.penalty.l1();
     Loss loss = p.loss;
     const bool continuation = !loss.is_smooth();
-    const double mu_final = p.tol > 0.0 ? std::max(1e-6, std::min(p.tol, 1e-2)) : 1e-6;
-    if (continuation) loss.smoothing = 1.0;
+    const double unit = continuation ? smoothing_unit(p.loss, y, sw, rows.n_rows) : 1.0;  // (see there)
+    const double mu_final = unit * (p.tol > 0.0 ? std::max(1e-6, std::min(p.tol, 1e-2)) : 1e-6);
+    if (continuation) loss.smoothing = unit;
     const bool accel = p.nesterov || p.momentum > 0.0;
 
     std::vector<T> gx(du), xp(w, w + d), yv(du), gy(du), xn(du), gn(du);

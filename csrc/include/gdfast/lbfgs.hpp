@@ -123,8 +123,9 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
     // targets of magnitude 1e-6 (squared loss, P ~ 1e-12) stalled at a relative gap of
     // 5e-2, and at 1e-9 after one iteration.
     constexpr double kFNoise = 1e-15;
-    const double mu_final = p.tol > 0.0 ? std::max(1e-6, std::min(p.tol, 1e-2)) : 1e-6;
-    if (continuation) loss.smoothing = 1.0;
+    const double unit = continuation ? smoothing_unit(p.loss, y, sw, rows.n_rows) : 1.0;  // (see there)
+    const double mu_final = unit * (p.tol > 0.0 ? std::max(1e-6, std::min(p.tol, 1e-2)) : 1e-6);
+    if (continuation) loss.smoothing = unit;
 
     PassWorkspace<T> ws;
     std::vector<T> wt(static_cast<std::size_t>(d)), gt(static_cast<std::size_t>(d));

@@ -335,6 +335,34 @@ void linear_scores(const Rows& rows, const T* coef, std::int64_t K, T* out, int 
         for (std::int64_t k = 0; k < K; ++k) out[i * K + k] = rows.dot(i, coef + k * d);
 }
 
+/// The unit of the full-batch solvers' smoothing widths (continuation from 1 unit down
+/// to max(1e-6, min(tol, 1e-2)) units). hinge and perceptron: 1, the margin scale their
+/// kink is defined in. epsilon_insensitive: the kink sits on the residuals, in the
+/// targets' units, so the unit is the weighted mean absolute deviation of y from its
+/// weighted mean (1 if that is 0 or not finite). With a fixed unit of 1, LinearSVR on
+/// targets of magnitude ~100 (diabetes) solved to a relative gap of 4e-9 in 381
+/// iterations, and on the same targets / 1000 to 4e-6 in 84: the widths' unit makes the
+/// accuracy, and the work, depend on the targets' scale.
+template <class T>
+double smoothing_unit(const Loss& loss, const T* y, const T* sw, std::int64_t n) {
+    if (loss.kind != LossKind::epsilon_insensitive) return 1.0;
+    double wsum = 0.0, mean = 0.0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double s = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+        wsum += s;
+        mean += s * static_cast<double>(y[i]);
+    }
+    if (!(wsum > 0.0)) return 1.0;
+    mean /= wsum;
+    double dev = 0.0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double s = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
+        dev += s * std::fabs(static_cast<double>(y[i]) - mean);
+    }
+    dev /= wsum;
+    return std::isfinite(dev) && dev > 0.0 ? dev : 1.0;
+}
+
 /// Largest squared row norm max_i ||x_i||^2 (a deterministic max; any thread count).
 template <class Rows, class T = typename Rows::value_type>
 double max_sq_row_norm(const Rows& rows, int n_threads) {
