@@ -757,7 +757,7 @@ class SGDClassifier(ClassifierMixin, _LinearPredictMixin, _BaseSGD):
             dtype=[np.float64, np.float32],
             order="C",
             reset=not (partial and hasattr(self, "classes_")),
-            # a validation split is scored by a scipy product (X[val] @ coef)
+            # a validation split is cut by scipy indexing (X[mask]), which trusts indices
             kernel_only=partial or not self.early_stopping,
         )
 
