@@ -94,4 +94,12 @@ struct EpochEnd {
     }
 };
 
+/// A row bound of learning_rate="auto" overflowed in `epoch` (X finite, squared norm
+/// beyond double): no step size exists, as when fit() measured X before the first epoch.
+inline Status row_overflow(std::int64_t epoch, FitReport& rep) {
+    rep.n_iter = epoch - 1;
+    rep.bad_epoch = epoch;
+    return Status::non_finite;
+}
+
 GDFAST_END_NAMESPACE

@@ -184,14 +184,6 @@ void store_scalars(const BatchScalars& s, ScaledIterate<T>& it, double& t, doubl
     vel_b = s.vb;
 }
 
-/// A row bound overflowed in `epoch` (X finite, squared norm beyond double): no step
-/// size exists, as when fit() measured X before the first epoch.
-inline Status row_overflow(std::int64_t epoch, FitReport& rep) {
-    rep.n_iter = epoch - 1;
-    rep.bad_epoch = epoch;
-    return Status::non_finite;
-}
-
 /// Loss sums of one row group (own cache line: groups are written by different threads).
 struct alignas(kCacheLine) GroupSums {
     double slope = 0.0, weight = 0.0, loss = 0.0;
@@ -499,7 +491,7 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                 if (stopped) stop_at[0] = stop_at[1] = 1;
             }
         }
-        if (overflow) return detail::row_overflow(epoch, rep);
+        if (overflow) return row_overflow(epoch, rep);
         Status st;
         if (drv.end_epoch(epoch, stop_at[0] != 0 || stop_at[1] != 0, sumloss, wsum, it, rep, st)) return st;
     }
@@ -602,7 +594,7 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
                 wsum = my_w;
             }
         }
-        if (overflow) return detail::row_overflow(epoch, rep);
+        if (overflow) return row_overflow(epoch, rep);
         Status st;
         if (drv.end_epoch(epoch, stop != 0, sumloss, wsum, it, rep, st)) return st;
     }

@@ -127,10 +127,8 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
                 r2 = std::max(r2, row_bound(rows, i, sq, si, extra));  // (NaN: not taken)
                 if (!std::isfinite(r2)) {  // squared row norms overflow double: no step exists
                     it.finalize();
-                    rep.n_iter = epoch - 1;
                     rep.t = t;
-                    rep.bad_epoch = epoch;
-                    return Status::non_finite;
+                    return row_overflow(epoch, rep);
                 }
                 eta = rule.eta_rows(t, r2);
             } else {
