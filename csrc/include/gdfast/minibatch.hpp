@@ -551,6 +551,12 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
 #pragma omp for schedule(static)
                 for (std::int64_t k = r0; k < r1; ++k) {
                     const std::int64_t i = ord[k];
+                    if (k + 2 * kAhead < n) {  // (see sgd.hpp)
+                        const std::int64_t ia = ord[k + 2 * kAhead];
+                        rows.prefetch_index(ia);
+                        GDFAST_PREFETCH(y + ia);
+                        if (sw != nullptr) GDFAST_PREFETCH(sw + ia);
+                    }
                     if (k + kAhead < n) rows.prefetch(ord[k + kAhead]);
                     T sq = 0;
                     const double pred =
