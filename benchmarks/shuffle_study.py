@@ -6,7 +6,11 @@ schedule), as generated and with the rows sorted by label, the objective after 1
 ``shuffle_block`` = 1 (uniform), 4, 8 (what "auto" uses on X >= 16 MiB) and 16. Label-
 sorted data is the hard case for any order that keeps neighbouring rows together.
 
+With ``--batch-size 256``: the same for mini-batch SGD (``learning_rate="auto"``, the
+mini-batch default), where "auto" takes blocks of 16.
+
 Usage:  python3 benchmarks/shuffle_study.py [--scale 1.0] [--blocks 1,4,8,16]
+                                            [--batch-size 1]
 Prints a markdown table (the one quoted in benchmarks/RESULTS.md).
 """
 
@@ -36,6 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--blocks", default="1,4,8,16")
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--batch-size", type=int, default=1)
     args = ap.parse_args(argv)
     blocks = [int(b) for b in args.blocks.split(",")]
     print("| workload | row order | shuffle_block | "
@@ -55,8 +60,9 @@ def main(argv: list[str] | None = None) -> None:
                     vals = []
                     for seed in range(args.seeds):
                         t0 = time.perf_counter()
-                        r = gdfast.fit(X, y, loss=loss, alpha=wl.alpha, batch_size=1,
-                                       learning_rate=lr, max_iter=ep, tol=None,
+                        r = gdfast.fit(X, y, loss=loss, alpha=wl.alpha,
+                                       batch_size=args.batch_size,
+                                       learning_rate=lr if args.batch_size == 1 else "auto", max_iter=ep, tol=None,
                                        random_state=seed, shuffle_block=blk, n_jobs=1,
                                        track_objective=False)
                         per_epoch.append((time.perf_counter() - t0) / ep)

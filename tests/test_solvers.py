@@ -846,7 +846,8 @@ def test_shuffle_block_visits_every_row_once(block, batch_size):
 
 
 def test_shuffle_block_auto_threshold():
-    """'auto' is the uniform shuffle below 16 MiB of X and blocks of 8 above it."""
+    """'auto' is the uniform shuffle below 16 MiB of X and blocks of 8 above it (16 for
+    mini-batches of at least 256 rows)."""
     rng = np.random.default_rng(1)
     small = rng.standard_normal((500, 10))
     ys = small @ rng.standard_normal(10)
@@ -859,16 +860,25 @@ def test_shuffle_block_auto_threshold():
     b = fit(big, yb, shuffle_block="auto", **kw)
     np.testing.assert_array_equal(b.coef, fit(big, yb, shuffle_block=8, **kw).coef)
     assert not np.array_equal(b.coef, fit(big, yb, shuffle_block=1, **kw).coef)
+    for batch, block in [(255, 8), (256, 16), (1000, 16)]:
+        c = fit(big, yb, shuffle_block="auto", batch_size=batch, **kw)
+        np.testing.assert_array_equal(
+            c.coef, fit(big, yb, shuffle_block=block, batch_size=batch, **kw).coef)
+        other = 16 if block == 8 else 8
+        assert not np.array_equal(
+            c.coef, fit(big, yb, shuffle_block=other, batch_size=batch, **kw).coef)
     with pytest.raises(ValueError, match="shuffle_block"):
         fit(small, ys, shuffle_block="blocks", **kw)
 
 
+@pytest.mark.parametrize("batch_size, block", [(1, 8), (256, 16)])
 @pytest.mark.parametrize("loss", ["hinge", "log"])
-def test_shuffle_block_label_sorted_data(loss):
-    """Blocks of 8 rows, mixed 16 blocks at a time, converge like a uniform shuffle even
-    when the rows are sorted by label (where no shuffling fails badly). The averaged
-    iterate is compared: the last plain SGD iterate of the hinge loss varies by ~9% from
-    seed to seed here, more than the 3% being tested (the average varies by < 1%)."""
+def test_shuffle_block_label_sorted_data(loss, batch_size, block):
+    """Blocks of 8 rows (per-sample; 16 for mini-batches of 256, what 'auto' takes),
+    mixed 16 blocks at a time, converge like a uniform shuffle even when the rows are
+    sorted by label (where no shuffling fails badly). The averaged iterate is compared:
+    the last plain SGD iterate of the hinge loss varies by ~9% from seed to seed here,
+    more than the 3% being tested (the average varies by < 1%)."""
     rng = np.random.default_rng(2)
     n, d = 40_000, 20
     X = rng.standard_normal((n, d))
@@ -876,7 +886,7 @@ def test_shuffle_block_label_sorted_data(loss):
     order = np.argsort(y, kind="stable")
     X, y = np.ascontiguousarray(X[order]), y[order]
     kw = dict(loss=loss, alpha=1e-4, learning_rate="optimal", max_iter=3, tol=None,
-              average=True)
+              average=True, batch_size=batch_size)
 
     def objective(**extra):
         vals = []
@@ -886,10 +896,13 @@ def test_shuffle_block_label_sorted_data(loss):
         return float(np.mean(vals))
 
     uniform = objective(shuffle_block=1)
-    blocked = objective(shuffle_block=8)
+    blocked = objective(shuffle_block=block)
     unshuffled = objective(shuffle=False)
     assert blocked <= 1.03 * uniform, (blocked, uniform)
-    assert unshuffled > 1.2 * uniform, (unshuffled, uniform)  # the data is hard to order
+    # the data is hard to order: rows in label order are measurably worse (mini-batches
+    # average 256 rows, which softens it: log 1.15x, hinge > 1.2x)
+    hard = 1.2 if batch_size == 1 else 1.1
+    assert unshuffled > hard * uniform, (unshuffled, uniform)
 
 
 # ----------------------------------------------- mini-batch with row-group threads

@@ -667,7 +667,8 @@ class SGDClassifier(ClassifierMixin, _LinearPredictMixin, _BaseSGD):
     shuffle_block : int or 'auto', default='auto'
         gdfast: 1 = uniformly random row order (scikit-learn's shuffle); k > 1 =
         blocks of k rows in random order, mixed 16 blocks at a time (faster on large
-        X); 'auto' = 8 when X holds at least 16 MiB, else 1. See :func:`gdfast.fit`.
+        X); 'auto' = 1 below 16 MiB of X, else 8 (16 for mini-batches of >= 256
+        rows). See :func:`gdfast.fit`.
 
     Attributes
     ----------
