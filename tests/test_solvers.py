@@ -823,21 +823,26 @@ def test_other_sparse_formats_and_dtypes_accepted(ref, regression):
 
 
 # ------------------------------------------------------------ block shuffling
-@pytest.mark.parametrize("block", [1, 3, 8, 64, 5000])
-@pytest.mark.parametrize("batch_size", [1, 16])
-def test_shuffle_block_visits_every_row_once(block, batch_size):
+@pytest.mark.parametrize("fmt", ["csr", "dense"])
+@pytest.mark.parametrize("block", [1, 3, 8, 16, 64, 5000])
+@pytest.mark.parametrize("batch_size", [1, 16, 256])
+def test_shuffle_block_visits_every_row_once(block, batch_size, fmt):
     """X = identity: row j only moves coef[j], so after one epoch of constant-step SGD
     on squared loss coef[j] = eta * y[j] * (1 + (1 - eta) + ...) -- exactly eta * y[j]
-    iff row j was visited exactly once (n is not a multiple of the block sizes)."""
+    iff row j was visited exactly once (n is not a multiple of the block sizes).
+    Batches of 256 with blocks of 3, 8 and 16 hold whole groups of 16 blocks, which are
+    visited in two parts (shuffle_order's `parts`)."""
     n, eta = 1237, 0.25
     X = sp.identity(n, format="csr")
+    if fmt == "dense":
+        X = X.toarray()
     y = np.random.default_rng(0).uniform(1, 2, n)
     res = fit(X, y, loss="squared", penalty=None, fit_intercept=False, batch_size=batch_size,
               learning_rate="constant", eta0=eta, max_iter=1, tol=None, shuffle_block=block,
               random_state=3)
     if batch_size == 1:
         np.testing.assert_allclose(res.coef, eta * y, rtol=1e-12)
-    else:  # a row's share of its batch's step: 1/16, or 1/(n % 16) in the last batch
+    else:  # a row's share of its batch's step: 1/b, or 1/(n % b) in the last batch
         share = res.coef / (eta * y)
         full = np.isclose(share, 1 / batch_size, rtol=1e-12)
         last = np.isclose(share, 1 / (n % batch_size), rtol=1e-12)

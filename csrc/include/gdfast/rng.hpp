@@ -63,9 +63,15 @@ private:
 /// epochs on W1 were 15-20 % slower).
 inline constexpr std::int64_t kShuffleGroup = 16;
 
+///
+/// parts > 1 (mini-batches of whole groups): the blocks of each group are visited in
+/// `parts` consecutive parts, each part in rounds of its own. A batch holding whole groups
+/// holds the same rows either way (its summed gradient does not depend on the order
+/// within it), but each part is read as fewer, longer streams, and with 2 threads each
+/// thread's half of a batch is whole blocks (see minibatch.hpp).
 template <class Index>
 void shuffle_order(std::vector<Index>& order, std::int64_t n, std::int64_t block, Rng& rng,
-                   std::vector<std::int64_t>& block_ids) {
+                   std::vector<std::int64_t>& block_ids, std::int64_t parts = 1) {
     order.resize(static_cast<std::size_t>(n));
     auto fisher_yates = [&rng](auto* a, std::int64_t len) {
         for (std::int64_t i = len - 1; i > 0; --i) {
@@ -93,10 +99,14 @@ void shuffle_order(std::vector<Index>& order, std::int64_t n, std::int64_t block
             starts[k] = block_ids[static_cast<std::size_t>(g0 + k)] * block;
             rounds = std::max(rounds, std::min(block, n - starts[k]));
         }
-        for (std::int64_t r = 0; r < rounds; ++r) {
-            fisher_yates(starts, m);
-            for (std::int64_t k = 0; k < m; ++k)
-                if (r < n - starts[k]) order[static_cast<std::size_t>(pos++)] = static_cast<Index>(starts[k] + r);
+        const std::int64_t np = std::clamp<std::int64_t>(parts, 1, m);
+        for (std::int64_t h = 0; h < np; ++h) {
+            const std::int64_t ka = m * h / np, kb = m * (h + 1) / np;
+            for (std::int64_t r = 0; r < rounds; ++r) {
+                fisher_yates(starts + ka, kb - ka);
+                for (std::int64_t k = ka; k < kb; ++k)
+                    if (r < n - starts[k]) order[static_cast<std::size_t>(pos++)] = static_cast<Index>(starts[k] + r);
+            }
         }
     }
 }
