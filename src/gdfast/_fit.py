@@ -73,13 +73,12 @@ AUTO_SHUFFLE_BLOCK = 8
 # 16 blocks (16 rows from each of 16 random places), and a gradient summed over the batch
 # does not depend on the order within it. Next epoch at batch 256, 1 thread (W1-W3,
 # float64 / float32): 5-13% faster than blocks of 8 (W3 37.8 -> 33.6 ms, float32
-# 20.4 -> 17.7 ms); 2 threads alike. The objective after 1, 3 and 10 epochs, as generated
-# and sorted by label, stayed within about one seed-to-seed standard deviation of blocks
-# of 8 and of a uniform shuffle (largest gap: W1 label-sorted after 3 epochs, 68.2 +- 2.7
-# against 65.3 +- 2.4 uniform; after 10, 58.8 against 60.6), see
-# benchmarks/shuffle_study.py --batch-size 256. Per-sample SGD keeps 8: with
-# 16, label-sorted W3 was measurably worse after one epoch (0.517 against 0.497 uniform
-# and 0.508 with 8).
+# 20.4 -> 17.7 ms); 2 threads alike. The objective (benchmarks/shuffle_study.py
+# --batch-size 256; W1-W3 as generated and sorted by label, 3 seeds): after 1 epoch
+# within 0.6% of a uniform shuffle's on W2/W3 (blocks of 8: 0.9%; W1's seed spread of
+# +-2-3 covers both), after 3 and 10 epochs within the seed spread. Per-sample SGD keeps
+# 8: with 16, label-sorted W3 was measurably worse after one epoch (0.517 against 0.497
+# uniform and 0.508 with 8).
 AUTO_SHUFFLE_BLOCK_BATCH = 16
 AUTO_SHUFFLE_BATCH_MIN = 256
 # intercept_decay="auto" on sparse X (scikit-learn's SPARSE_INTERCEPT_DECAY): with many
