@@ -63,12 +63,11 @@ private:
 /// epochs on W1 were 15-20 % slower).
 inline constexpr std::int64_t kShuffleGroup = 16;
 
-///
-/// parts > 1 (mini-batches of whole groups): the blocks of each group are visited in
-/// `parts` consecutive parts, each part in rounds of its own. A batch holding whole groups
-/// holds the same rows either way (its summed gradient does not depend on the order
-/// within it), but each part is read as fewer, longer streams, and with 2 threads each
-/// thread's half of a batch is whole blocks (see minibatch.hpp).
+/// (shuffle_order, continued) parts > 1, for mini-batches of whole groups: the blocks of
+/// each group are visited in `parts` consecutive parts, each part in rounds of its own. A
+/// batch holding whole groups holds the same rows either way (its summed gradient does
+/// not depend on the order within it), but each part is read as fewer, longer streams,
+/// and with 2 threads each thread's half of a batch is whole blocks (see minibatch.hpp).
 template <class Index>
 void shuffle_order(std::vector<Index>& order, std::int64_t n, std::int64_t block, Rng& rng,
                    std::vector<std::int64_t>& block_ids, std::int64_t parts = 1) {
