@@ -77,8 +77,8 @@ AUTO_SHUFFLE_BLOCK = 8
 # --batch-size 256; W1-W3 as generated and sorted by label, 3 seeds): after 1 epoch
 # within 0.6% of a uniform shuffle's on W2/W3 (blocks of 8: 0.9%; W1's seed spread of
 # +-2-3 covers both), after 3 and 10 epochs within the seed spread. Per-sample SGD keeps
-# 8: with 16, label-sorted W3 was measurably worse after one epoch (0.517 against 0.497
-# uniform and 0.508 with 8).
+# 8: with 16, label-sorted W3 was worse after one epoch (0.517 +- 0.018 against 0.497
+# uniform and 0.508 with 8), and 32 clearly so (0.538 +- 0.009).
 AUTO_SHUFFLE_BLOCK_BATCH = 16
 AUTO_SHUFFLE_BATCH_MIN = 256
 # intercept_decay="auto" on sparse X (scikit-learn's SPARSE_INTERCEPT_DECAY): with many
