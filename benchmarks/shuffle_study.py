@@ -60,9 +60,10 @@ def main(argv: list[str] | None = None) -> None:
                     vals = []
                     for seed in range(args.seeds):
                         t0 = time.perf_counter()
+                        rate = lr if args.batch_size == 1 else "auto"
                         r = gdfast.fit(X, y, loss=loss, alpha=wl.alpha,
-                                       batch_size=args.batch_size,
-                                       learning_rate=lr if args.batch_size == 1 else "auto", max_iter=ep, tol=None,
+                                       batch_size=args.batch_size, learning_rate=rate,
+                                       max_iter=ep, tol=None,
                                        random_state=seed, shuffle_block=blk, n_jobs=1,
                                        track_objective=False)
                         per_epoch.append((time.perf_counter() - t0) / ep)
