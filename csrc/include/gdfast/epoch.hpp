@@ -94,6 +94,15 @@ struct EpochEnd {
     }
 };
 
+/// Ask for the per-row entries of row i that a shuffled SGD loop reads at random places:
+/// indptr[i] for CSR (Rows::prefetch_index), y[i] and sw[i]. See sgd.hpp for the distance.
+template <class Rows, class T>
+inline void prefetch_row_entries(const Rows& rows, const T* y, const T* sw, std::int64_t i) noexcept {
+    rows.prefetch_index(i);
+    GDFAST_PREFETCH(y + i);
+    if (sw != nullptr) GDFAST_PREFETCH(sw + i);
+}
+
 /// A row bound of learning_rate="auto" overflowed in `epoch` (X finite, squared norm
 /// beyond double): no step size exists, as when fit() measured X before the first epoch.
 inline Status row_overflow(std::int64_t epoch, FitReport& rep) {

@@ -381,8 +381,7 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                     if (q < n) {
                         const std::int64_t ia = ord[q];
                         rows.prefetch(ia);
-                        GDFAST_PREFETCH(y + ia);
-                        if (sw != nullptr) GDFAST_PREFETCH(sw + ia);
+                        prefetch_row_entries(rows, y, sw, ia);
                     }
                 };
                 // The row rows_ahead after position k (and its label and weight), or null.
@@ -391,8 +390,7 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                     if (q >= own1) q = next0 + (q - own1);
                     if (q >= n) return nullptr;
                     const std::int64_t ia = ord[q];
-                    GDFAST_PREFETCH(y + ia);
-                    if (sw != nullptr) GDFAST_PREFETCH(sw + ia);
+                    prefetch_row_entries(rows, y, sw, ia);
                     return reinterpret_cast<const char*>(rows.row(ia));
                 };
                 const double scale = s.scale, b = s.b;
@@ -565,12 +563,7 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
 #pragma omp for schedule(static)
                 for (std::int64_t k = r0; k < r1; ++k) {
                     const std::int64_t i = ord[k];
-                    if (k + 2 * kAhead < n) {  // (see sgd.hpp)
-                        const std::int64_t ia = ord[k + 2 * kAhead];
-                        rows.prefetch_index(ia);
-                        GDFAST_PREFETCH(y + ia);
-                        if (sw != nullptr) GDFAST_PREFETCH(sw + ia);
-                    }
+                    if (k + 2 * kAhead < n) prefetch_row_entries(rows, y, sw, ord[k + 2 * kAhead]);  // (see sgd.hpp)
                     if (k + kAhead < n) rows.prefetch(ord[k + kAhead]);
                     T sq = 0;
                     const double pred =

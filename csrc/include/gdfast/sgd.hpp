@@ -109,12 +109,7 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
             // behind it. One-epoch fit on W4, 1 thread (Python, medians), without ->
             // with: hinge 24.4 -> 22.6 ms, log 35.3 -> 29.8 ms; batch 256 (minibatch.hpp
             // does the same): 28.2 -> 25.2 and 35.4 -> 31.3 ms.
-            if (k + 2 * kAhead < n) {
-                const std::int64_t ia = ord[k + 2 * kAhead];
-                rows.prefetch_index(ia);
-                GDFAST_PREFETCH(y + ia);
-                if (sw != nullptr) GDFAST_PREFETCH(sw + ia);
-            }
+            if (k + 2 * kAhead < n) prefetch_row_entries(rows, y, sw, ord[k + 2 * kAhead]);
             if (k + kAhead < n) rows.prefetch(ord[k + kAhead]);
             if constexpr (Rows::is_sparse) {
                 if (check_indices && epoch == 1 && !rows.row_indices_ok(i)) {
