@@ -31,8 +31,7 @@ void line_eval(const T* y, const T* sw, const double* m0, const double* q, doubl
     std::vector<double> bl(static_cast<std::size_t>(nb)), bq(static_cast<std::size_t>(nb));
     double* const pl = bl.data();
     double* const pq = bq.data();
-#pragma omp parallel for num_threads(n_threads) schedule(static)
-    for (std::int64_t k = 0; k < nb; ++k) {
+    parallel_for(n_threads, nb, [&](std::int64_t k) {
         std::int64_t i0, i1;
         split_range(n, nb, k, i0, i1);
         double l = 0.0, lq = 0.0;
@@ -67,7 +66,7 @@ void line_eval(const T* y, const T* sw, const double* m0, const double* q, doubl
         }
         pl[k] = l;
         pq[k] = lq;
-    }
+    });
     sum_l = 0.0;
     sum_lq = 0.0;
     for (std::int64_t k = 0; k < nb; ++k) {
@@ -252,8 +251,12 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
             double* const dv = dir.data();
             double* const part = chunk_part.data();
             const double* const gv = g.data();
-#pragma omp parallel num_threads(two_loop_threads)
-            {
+            // The recursion's worksharing constructs are orphaned in `two_loop`. On one
+            // thread outside any team they run without a region: a team of one would
+            // still pay a futex call per barrier, ~4 per curvature pair (40 pairs for the
+            // non-smooth losses; see parallel_for). Inside another team (the one-vs-rest
+            // driver runs problems in parallel) they must bind to a team of their own.
+            auto two_loop = [&] {
                 // every thread sums the chunk partials in chunk order: the same scalars
                 auto sum_parts = [&] {
                     double sum = 0.0;
@@ -291,6 +294,12 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
 #pragma omp for schedule(static)
                     for (std::int64_t j = 0; j < dim; ++j) dv[j] += c * Sk[j];
                 }
+            };
+            if (two_loop_threads > 1 || in_parallel()) {
+#pragma omp parallel num_threads(two_loop_threads)
+                two_loop();
+            } else {
+                two_loop();
             }
         }
         double dphi0 = dotv(g, dir);

@@ -51,8 +51,7 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
     Loss exact = loss;
     exact.smoothing = 0.0;
 
-#pragma omp parallel for num_threads(n_threads) schedule(static)
-    for (std::int64_t k = 0; k < nb; ++k) {
+    parallel_for(n_threads, nb, [&](std::int64_t k) {
         std::int64_t i0, i1;
         split_range(n, nb, k, i0, i1);
         T* g = part != nullptr ? part + k * d : nullptr;
@@ -235,7 +234,7 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
         }
         if (!smoothing) s.loss_exact = s.loss;
         sums[k] = s;
-    }
+    });
 
     PassSums total;
     for (std::int64_t k = 0; k < nb; ++k) {
@@ -250,8 +249,7 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
     if (grad != nullptr) {
         // Column-chunk-parallel reduction in block order (deterministic, vectorizable).
         const std::int64_t n_chunks = (d + 511) / 512;
-#pragma omp parallel for num_threads(n_threads) schedule(static)
-        for (std::int64_t c = 0; c < n_chunks; ++c) {
+        parallel_for(n_threads, n_chunks, [&](std::int64_t c) {
             const std::int64_t j0 = c * 512, j1 = std::min<std::int64_t>(d, j0 + 512);
             T* GDFAST_RESTRICT out = grad;
             for (std::int64_t j = j0; j < j1; ++j) out[j] = part[j];
@@ -259,7 +257,7 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
                 const T* GDFAST_RESTRICT src = part + k * d;
                 for (std::int64_t j = j0; j < j1; ++j) out[j] += src[j];
             }
-        }
+        });
     }
     return total;
 }
