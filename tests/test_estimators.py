@@ -735,6 +735,20 @@ def test_seed_draws_are_scikit_learns():
     for bad in (-1, 2**32):
         with pytest.raises(ValueError):
             draw_seeds(bad, high)
+    # beyond the memo (a fresh seed per fit, as random_state=None estimators give):
+    # drawn from a reseeded per-thread RandomState, still RandomState(seed)'s draws,
+    # also when threads draw at the same time
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fresh(base: int) -> list[tuple[int, list[int]]]:
+        return [(draw_seeds(s, high), draw_seeds(s, 1000, 4)) for s in range(base, base + 150)]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(fresh, (10_000, 20_000, 30_000, 40_000)))
+    for base, got in zip((10_000, 20_000, 30_000, 40_000), results):
+        for s, (one, four) in zip(range(base, base + 150), got):
+            assert one == int(np.random.RandomState(s).randint(high))
+            assert four == [int(v) for v in np.random.RandomState(s).randint(1000, size=4)]
     # an estimator's result still follows its random_state
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)

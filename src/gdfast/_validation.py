@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import numbers
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -351,9 +352,24 @@ def check_choice(value: Any, name: str, choices: dict[str, Any]) -> Any:
     return choices[value]
 
 
+_per_thread = threading.local()
+
+
+def _seeded_state(seed: int) -> np.random.RandomState:
+    """This thread's RandomState, reseeded: ``RandomState(seed)``'s draws for ~3 us
+    instead of ~90 us (a new RandomState pays numpy's errstate and allocation; an
+    estimator with ``random_state=None`` hands every fit a fresh integer seed, which the
+    cache below never holds). One per thread: seeding and drawing are two calls."""
+    rs = getattr(_per_thread, "rs", None)
+    if rs is None:
+        rs = _per_thread.rs = np.random.RandomState()
+    rs.seed(seed)
+    return rs
+
+
 @functools.lru_cache(maxsize=64)
 def _draws_of_int_seed(seed: int, high: int, size: int | None) -> int | tuple[int, ...]:
-    rs = np.random.RandomState(seed)
+    rs = _seeded_state(seed)
     if size is None:
         return int(rs.randint(high))
     return tuple(int(v) for v in rs.randint(high, size=size))
@@ -362,8 +378,8 @@ def _draws_of_int_seed(seed: int, high: int, size: int | None) -> int | tuple[in
 def draw_seeds(random_state: Any, high: int, size: int | None = None) -> Any:
     """``check_random_state(random_state).randint(high[, size])`` as Python ints, as
     scikit-learn derives seeds. An integer ``random_state`` always gives the same
-    draws, so they are kept: creating a RandomState costs ~0.1 ms, as much as fitting
-    a small data set (a grid search repeats it for every fit)."""
+    draws, so they are kept (and drawn from a reseeded RandomState: creating one costs
+    ~0.1 ms, as much as fitting a small data set, and a grid search fits many times)."""
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
         draws = _draws_of_int_seed(int(random_state), int(high), size)
         return draws if size is None else list(draws)  # type: ignore[arg-type]
