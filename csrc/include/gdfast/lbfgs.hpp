@@ -251,11 +251,10 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
             double* const dv = dir.data();
             double* const part = chunk_part.data();
             const double* const gv = g.data();
-            // The recursion's worksharing constructs are orphaned in `two_loop`. On one
-            // thread outside any team they run without a region: a team of one would
-            // still pay a futex call per barrier, ~4 per curvature pair (40 pairs for the
-            // non-smooth losses; see parallel_for). Inside another team (the one-vs-rest
-            // driver runs problems in parallel) they must bind to a team of their own.
+            // The recursion's worksharing constructs are orphaned in `two_loop` (run_team):
+            // on one thread outside any team they run without a region, where a team of
+            // one would pay a futex call per barrier, ~4 per curvature pair (40 pairs for
+            // the non-smooth losses; see parallel_for).
             auto two_loop = [&] {
                 // every thread sums the chunk partials in chunk order: the same scalars
                 auto sum_parts = [&] {
@@ -295,12 +294,7 @@ Status lbfgs_solve(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST
                     for (std::int64_t j = 0; j < dim; ++j) dv[j] += c * Sk[j];
                 }
             };
-            if (two_loop_threads > 1 || in_parallel()) {
-#pragma omp parallel num_threads(two_loop_threads)
-                two_loop();
-            } else {
-                two_loop();
-            }
+            run_team(two_loop_threads, two_loop);
         }
         double dphi0 = dotv(g, dir);
         if (!(dphi0 < 0.0)) {  // not a descent direction: restart from steepest descent

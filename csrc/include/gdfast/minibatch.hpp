@@ -338,8 +338,8 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
         T* const gbuf_p = gbuf.data();
         detail::GroupSums* const gsums_p = gsums.data();
 
-#pragma omp parallel num_threads(nt)
-        {
+        // (an epoch on one thread runs without a team: run_team)
+        auto epoch_body = [&] {
             const std::int64_t tid = thread_id(), team = team_size();
             std::int64_t g0, g1;
             split_range(G, team, tid, g0, g1);
@@ -502,7 +502,8 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                 wsum = my_w;
                 if (stopped) stop_at[0] = stop_at[1] = 1;
             }
-        }
+        };
+        run_team(nt, epoch_body);
         if (overflow) return row_overflow(epoch, rep);
         Status st;
         if (drv.end_epoch(epoch, stop_at[0] != 0 || stop_at[1] != 0, sumloss, wsum, it, rep, st)) return st;
@@ -544,8 +545,8 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
         double* const loss_p = lossv.data();
         double* const wts_p = wts.data();
 
-#pragma omp parallel num_threads(nt)
-        {
+        // (an epoch on one thread runs without a team: run_team)
+        auto epoch_body = [&] {
             const std::int64_t tid = thread_id(), team = team_size();
             ColumnView<T> cv;
             split_range(d, team, tid, cv.j0, cv.j1);
@@ -606,7 +607,8 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
                 sumloss = my_loss;
                 wsum = my_w;
             }
-        }
+        };
+        run_team(nt, epoch_body);
         if (overflow) return row_overflow(epoch, rep);
         Status st;
         if (drv.end_epoch(epoch, stop != 0, sumloss, wsum, it, rep, st)) return st;

@@ -72,6 +72,25 @@ GDFAST_FORCE_INLINE void parallel_for(int n_threads, std::int64_t n, F&& body) {
     for (std::int64_t k = 0; k < n; ++k) body(k);
 }
 
+/// body() on a team of `n_threads`, or on the calling thread without a team when that is
+/// one thread and no active team encloses the call. `body` may hold orphaned worksharing
+/// constructs and barriers: outside any team they cost nothing (see parallel_for), inside
+/// an enclosing team (the one-vs-rest driver's) they need a team of their own, or they
+/// would bind to the enclosing one.
+template <class F>
+GDFAST_FORCE_INLINE void run_team(int n_threads, F&& body) {
+#if defined(_OPENMP)
+    if (n_threads > 1 || in_parallel()) {
+#pragma omp parallel num_threads(n_threads)
+        body();
+        return;
+    }
+#else
+    (void)n_threads;
+#endif
+    body();
+}
+
 /// [begin, end) of part k of [0, n) split into `parts` nearly equal contiguous pieces.
 inline void split_range(std::int64_t n, std::int64_t parts, std::int64_t k, std::int64_t& begin,
                         std::int64_t& end) noexcept {
