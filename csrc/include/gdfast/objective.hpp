@@ -328,9 +328,9 @@ std::vector<double> centring_means(const Rows& rows, const T* sw) {
 template <class Rows, class T = typename Rows::value_type>
 void linear_scores(const Rows& rows, const T* coef, std::int64_t K, T* out, int n_threads) {
     const std::int64_t n = rows.n_rows, d = rows.n_cols;
-#pragma omp parallel for num_threads(n_threads) schedule(static)
-    for (std::int64_t i = 0; i < n; ++i)
+    parallel_for(n_threads, n, [&](std::int64_t i) {
         for (std::int64_t k = 0; k < K; ++k) out[i * K + k] = rows.dot(i, coef + k * d);
+    });
 }
 
 /// The unit of the full-batch solvers' smoothing widths (continuation from 1 unit down
