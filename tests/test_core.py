@@ -128,7 +128,9 @@ def test_gil_is_released_during_kernels() -> None:
     ticks = 0
 
     def work() -> None:
-        gdfast.fit(X, y, loss="log", batch_size=1, max_iter=8, tol=None, random_state=0,
+        # 20 epochs: ~125 ms here, well above the 50 ms the assertion below needs for the
+        # ticks to mean something (8 epochs took 50-53 ms and once 49.4 ms in CI)
+        gdfast.fit(X, y, loss="log", batch_size=1, max_iter=20, tol=None, random_state=0,
                    n_jobs=1, track_objective=False)
         done.set()
 
