@@ -91,35 +91,24 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
         };
         std::int64_t i = i0;
         if constexpr (!Rows::is_sparse) {
-            // Dense: four rows at a time -- four independent dot chains share the loads
-            // of v, and g is read and written once for four rows.
+            // Dense: four rows at a time -- g is read and written once for four rows.
+            // Rows in storage order, one after the other, and no software prefetch: the
+            // hardware streamers follow that. Measured on AMD Zen 4 (C++ harness on
+            // 500,000 x 100, X in huge pages, 1 thread; a plain read of X: 12.3-12.7 ms
+            // for float64): prefetching the next rows a line per vector step, 1 KiB ahead
+            // (tuned on an Intel Xeon, where the streamer alone left a core at ~60% of
+            // its bandwidth), took the float64 squared-loss pass from 16.6-17.2 to
+            // 19.5-19.7 ms, and bursts of prefetches 1-16 KiB ahead, into L1 or L2, cost
+            // 2.5x. Reading float32 blocks as two interleaved streams (+10% on the Xeon)
+            // is 3-7% slower there too.
             const std::int64_t d4 = rows.n_cols;
-            // Software prefetch: while rows r..r+3 are read, the next four rows of the same
-            // stream (from 1 KiB in) are requested by dot4 / axpy4, a line per vector step
-            // from each of two streams, so requests go out at the rate rows are consumed.
-            // The hardware streamer alone leaves one core at ~60% of its read bandwidth
-            // here. Against one burst of prefetches per four rows, 2 KiB ahead (the
-            // previous scheme), a C++ harness on W1-shaped data, 1 thread: float64
-            // 34-36 -> 30-31 ms, float32 15-17 -> 12-13 ms (a plain AVX-512 read of X:
-            // 27 / 13 ms); 200,000 x 500 float64 61-64 -> 55-57 ms. Lines past the
-            // block (or past X) are harmless: prefetches never fault (their addresses
-            // are computed as integers, never by pointer arithmetic past the end of X).
-            const std::uintptr_t row_bytes = static_cast<std::uintptr_t>(d4) * sizeof(T);
-            const auto lines = static_cast<std::uintptr_t>(simd::prefetch_lines_per_call<T>(d4));
-            const std::uintptr_t span = 64 * lines;
-            const auto at = [](std::uintptr_t a) { return reinterpret_cast<const char*>(a); };
-            // where the prefetch streams of rows r..r+3 start: the next four rows, 1 KiB in
-            const auto pf_of = [&](std::int64_t r) {
-                return reinterpret_cast<std::uintptr_t>(rows.row(r)) + 4 * row_bytes + 1024;
-            };
             // Rows r..r+3 in two halves: `front` reads them (dots, margins), `back` adds
             // their gradient, once their losses are known (pk/yk in, lk/dk out).
             auto front = [&](std::int64_t r, double* pk, double* yk) {
-                const std::uintptr_t pf = pf_of(r);
                 const T *r0 = rows.row(r), *r1 = rows.row(r + 1), *r2 = rows.row(r + 2),
                         *r3 = rows.row(r + 3);
                 T xv[4] = {T(0), T(0), T(0), T(0)};
-                simd::dot4(r0, r1, r2, r3, v, d4, xv, at(pf), at(pf + span));
+                simd::dot4(r0, r1, r2, r3, v, d4, xv);
                 if (row_norms) {
                     note_norm(r, simd::dot(r0, r0, d4));
                     note_norm(r + 1, simd::dot(r1, r1, d4));
@@ -132,51 +121,31 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
                 }
             };
             auto back = [&](std::int64_t r, const double* pk, const double* lk, const double* dk) {
-                const std::uintptr_t pf = pf_of(r);
                 T a[4];
                 for (int q = 0; q < 4; ++q) a[q] = account(r + q, pk[q], lk[q], dk[q]);
                 if (g != nullptr && (a[0] != T(0) || a[1] != T(0) || a[2] != T(0) || a[3] != T(0)))
-                    simd::axpy4(a, rows.row(r), rows.row(r + 1), rows.row(r + 2), rows.row(r + 3), g, d4,
-                                at(pf + 2 * span), at(pf + 3 * span));
-                else
-                    simd::prefetch_lines(at(pf + 2 * span), 2 * static_cast<std::int64_t>(lines));
+                    simd::axpy4(a, rows.row(r), rows.row(r + 1), rows.row(r + 2), rows.row(r + 3), g, d4);
             };
-            auto four = [&](std::int64_t r) {
-                double pk[4], yk[4], lk[4], dk[4];
-                front(r, pk, yk);
-                loss.eval4(yk, pk, lk, dk);
-                back(r, pk, lk, dk);
-            };
-            // float32 reads the block as two interleaved streams (its first and second
-            // halves, four rows of each in turn): two sequential streams keep more
-            // requests in flight than one, which float32's shorter rows per unit of work
-            // need (+10% on W1, 1 and 2 threads); float64 was 3-6% slower with two.
-            constexpr std::int64_t S = sizeof(T) < 8 ? 2 : 1;
-            const std::int64_t len = ((i1 - i0) / (4 * S)) * 4;
-            if (S == 2 && loss.kind == LossKind::log) {
-                // float32 with the log loss: the fours of both streams first, then the
-                // losses of their eight rows in one vector loop, then the two updates.
-                // The rows are 400 bytes at W3's width, so the loss's exp and log1p
-                // weigh twice as much per byte as in float64; one 8-wide evaluation
-                // instead of two 4-wide ones (C++ harness, 500,000 x 100 float32, 2 MiB
-                // aligned, 3 rounds): 1 thread 15.5-16.2 -> 13.4-13.7 ms, 2 threads
-                // 7.7-7.8 -> 6.5 ms (the squared-loss pass: 12.3-12.5 / 5.9 ms). The
-                // same for float64 (pairs of consecutive fours) was 8% slower.
-                for (std::int64_t o = 0; o < len; o += 4) {
-                    const std::int64_t ra = i0 + o, rb = i0 + len + o;
+            if (loss.kind == LossKind::log) {
+                // The log loss: two fours' dots, then the losses of their eight rows in
+                // one vector loop (exp and log1p), then the two updates. Zen 4 harness,
+                // against a loss evaluation per four: float32 13.0-13.6 -> 11.1-11.5 ms,
+                // float64 17.6-18.3 -> 16.6-18.2 ms (1 thread).
+                for (; i + 8 <= i1; i += 8) {
                     double pk[8], yk[8], lk[8], dk[8];
-                    front(ra, pk, yk);
-                    front(rb, pk + 4, yk + 4);
+                    front(i, pk, yk);
+                    front(i + 4, pk + 4, yk + 4);
                     loss.eval_rows<8>(yk, pk, lk, dk);
-                    back(ra, pk, lk, dk);
-                    back(rb, pk + 4, lk + 4, dk + 4);
+                    back(i, pk, lk, dk);
+                    back(i + 4, pk + 4, lk + 4, dk + 4);
                 }
-            } else {
-                for (std::int64_t o = 0; o < len; o += 4)
-                    for (std::int64_t q = 0; q < S; ++q) four(i0 + q * len + o);
             }
-            i = i0 + S * len;
-            for (; i + 4 <= i1; i += 4) four(i);
+            for (; i + 4 <= i1; i += 4) {
+                double pk[4], yk[4], lk[4], dk[4];
+                front(i, pk, yk);
+                loss.eval4(yk, pk, lk, dk);
+                back(i, pk, lk, dk);
+            }
         }
         // CSR: rows ahead are prefetched (values and indices; the hardware streamers
         // alone left W4's pass at 19 instead of 18 ms, 1 thread). Four rows at a time:

@@ -108,19 +108,32 @@ inline void axpy4_portable(const T* a, const T* GDFAST_RESTRICT x0, const T* GDF
 
 #if defined(GDFAST_SIMD_AVX512)
 // ---------------------------------------------------------------- AVX-512
+// x (the row, streamed from memory) is read in 256-bit halves, w (in L1) in 512-bit
+// loads; the arithmetic is 512-bit. On AMD Zen 4 a 512-bit load that crosses a cache
+// line, from a stream that misses L1, costs about twice a line's share of the pass:
+// W1-shaped rows (100 float64, 800 bytes: every other row starts mid-line) took
+// 30-33 ms per pass with 512-bit loads against 17-18 ms with two 256-bit loads (C++
+// harness, 500,000 x 100, 1 thread; a plain read of X: 16-17 ms; rows of 96 values,
+// all lines whole: 16-18 ms both ways). The halves give the same lanes, so the same bits.
+inline __m512d load_row_pd(const double* p) noexcept {
+    return _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(p)), _mm256_loadu_pd(p + 4), 1);
+}
+inline __m512 load_row_ps(const float* p) noexcept {
+    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(p)), _mm256_loadu_ps(p + 8), 1);
+}
 inline double dot(const double* GDFAST_RESTRICT x, const double* GDFAST_RESTRICT w,
                   std::int64_t n) noexcept {
     __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
     __m512d a2 = _mm512_setzero_pd(), a3 = _mm512_setzero_pd();
     std::int64_t j = 0;
     for (; j + 32 <= n; j += 32) {
-        a0 = _mm512_fmadd_pd(_mm512_loadu_pd(x + j), _mm512_loadu_pd(w + j), a0);
-        a1 = _mm512_fmadd_pd(_mm512_loadu_pd(x + j + 8), _mm512_loadu_pd(w + j + 8), a1);
-        a2 = _mm512_fmadd_pd(_mm512_loadu_pd(x + j + 16), _mm512_loadu_pd(w + j + 16), a2);
-        a3 = _mm512_fmadd_pd(_mm512_loadu_pd(x + j + 24), _mm512_loadu_pd(w + j + 24), a3);
+        a0 = _mm512_fmadd_pd(load_row_pd(x + j), _mm512_loadu_pd(w + j), a0);
+        a1 = _mm512_fmadd_pd(load_row_pd(x + j + 8), _mm512_loadu_pd(w + j + 8), a1);
+        a2 = _mm512_fmadd_pd(load_row_pd(x + j + 16), _mm512_loadu_pd(w + j + 16), a2);
+        a3 = _mm512_fmadd_pd(load_row_pd(x + j + 24), _mm512_loadu_pd(w + j + 24), a3);
     }
     for (; j + 8 <= n; j += 8)
-        a0 = _mm512_fmadd_pd(_mm512_loadu_pd(x + j), _mm512_loadu_pd(w + j), a0);
+        a0 = _mm512_fmadd_pd(load_row_pd(x + j), _mm512_loadu_pd(w + j), a0);
     if (j < n) {
         const __mmask8 m = static_cast<__mmask8>((1u << (n - j)) - 1u);
         a1 = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(m, x + j), _mm512_maskz_loadu_pd(m, w + j), a1);
@@ -133,13 +146,13 @@ inline float dot(const float* GDFAST_RESTRICT x, const float* GDFAST_RESTRICT w,
     __m512 a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
     std::int64_t j = 0;
     for (; j + 64 <= n; j += 64) {
-        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + j), _mm512_loadu_ps(w + j), a0);
-        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + j + 16), _mm512_loadu_ps(w + j + 16), a1);
-        a2 = _mm512_fmadd_ps(_mm512_loadu_ps(x + j + 32), _mm512_loadu_ps(w + j + 32), a2);
-        a3 = _mm512_fmadd_ps(_mm512_loadu_ps(x + j + 48), _mm512_loadu_ps(w + j + 48), a3);
+        a0 = _mm512_fmadd_ps(load_row_ps(x + j), _mm512_loadu_ps(w + j), a0);
+        a1 = _mm512_fmadd_ps(load_row_ps(x + j + 16), _mm512_loadu_ps(w + j + 16), a1);
+        a2 = _mm512_fmadd_ps(load_row_ps(x + j + 32), _mm512_loadu_ps(w + j + 32), a2);
+        a3 = _mm512_fmadd_ps(load_row_ps(x + j + 48), _mm512_loadu_ps(w + j + 48), a3);
     }
     for (; j + 16 <= n; j += 16)
-        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + j), _mm512_loadu_ps(w + j), a0);
+        a0 = _mm512_fmadd_ps(load_row_ps(x + j), _mm512_loadu_ps(w + j), a0);
     if (j < n) {
         const __mmask16 m = static_cast<__mmask16>((1u << (n - j)) - 1u);
         a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + j), _mm512_maskz_loadu_ps(m, w + j), a1);
@@ -181,41 +194,6 @@ inline void axpy(float a, const float* GDFAST_RESTRICT x, float* GDFAST_RESTRICT
     }
 }
 
-#define GDFAST_DEF_DOT4_AVX512(T, VEC, W, SET0, LOAD, MLOAD, FMA, REDUCE, MASKT)                 \
-    inline void dot4(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,                  \
-                     const T* GDFAST_RESTRICT x2, const T* GDFAST_RESTRICT x3,                  \
-                     const T* GDFAST_RESTRICT w, std::int64_t n, T* out,                        \
-                     const char* pf0 = nullptr, const char* pf1 = nullptr) noexcept {           \
-        VEC a0 = SET0(), a1 = SET0(), a2 = SET0(), a3 = SET0();                                 \
-        std::int64_t j = 0;                                                                     \
-        for (; j + W <= n; j += W) {                                                            \
-            prefetch_step(pf0, pf1);                                                            \
-            const VEC wv = LOAD(w + j);                                                         \
-            a0 = FMA(LOAD(x0 + j), wv, a0);                                                     \
-            a1 = FMA(LOAD(x1 + j), wv, a1);                                                     \
-            a2 = FMA(LOAD(x2 + j), wv, a2);                                                     \
-            a3 = FMA(LOAD(x3 + j), wv, a3);                                                     \
-        }                                                                                       \
-        if (j < n) {                                                                            \
-            prefetch_lines(pf0, 1);                                                             \
-            prefetch_lines(pf1, 1);                                                             \
-            const MASKT m = static_cast<MASKT>((1u << (n - j)) - 1u);                           \
-            const VEC wv = MLOAD(m, w + j);                                                     \
-            a0 = FMA(MLOAD(m, x0 + j), wv, a0);                                                 \
-            a1 = FMA(MLOAD(m, x1 + j), wv, a1);                                                 \
-            a2 = FMA(MLOAD(m, x2 + j), wv, a2);                                                 \
-            a3 = FMA(MLOAD(m, x3 + j), wv, a3);                                                 \
-        }                                                                                       \
-        out[0] = REDUCE(a0);                                                                    \
-        out[1] = REDUCE(a1);                                                                    \
-        out[2] = REDUCE(a2);                                                                    \
-        out[3] = REDUCE(a3);                                                                    \
-    }
-GDFAST_DEF_DOT4_AVX512(double, __m512d, 8, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_maskz_loadu_pd,
-                       _mm512_fmadd_pd, _mm512_reduce_add_pd, __mmask8)
-GDFAST_DEF_DOT4_AVX512(float, __m512, 16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_maskz_loadu_ps,
-                       _mm512_fmadd_ps, _mm512_reduce_add_ps, __mmask16)
-#undef GDFAST_DEF_DOT4_AVX512
 
 #define GDFAST_DEF_AXPY4_AVX512(T, VEC, W, SET1, LOAD, MLOAD, STORE, MSTORE, FMA, MUL, ADD, MASKT) \
     inline void axpy4(const T* a, const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,     \
@@ -321,9 +299,11 @@ inline void axpy(T a, const T* GDFAST_RESTRICT x, T* GDFAST_RESTRICT y, std::int
 }
 #endif
 
-#if !defined(GDFAST_SIMD_AVX512)
-// Four rows at once for AVX2 / portable builds: per-row dots (each keeps its own
-// accumulation order), one pass over y for the four scaled adds.
+// Four rows: one dot after the other (each row's sum is dot's). Reading the four rows
+// side by side (one vector from each in turn, v loaded once for the four) is how the
+// AVX-512 build read them until it was measured on AMD Zen 4: a pass over W1-shaped
+// rows took 45-47 ms that way against 17-18 ms row after row (C++ harness, 1 thread,
+// 256-bit loads both ways; a plain read of X: 16-17 ms).
 template <class T>
 inline void dot4(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1, const T* GDFAST_RESTRICT x2,
                  const T* GDFAST_RESTRICT x3, const T* GDFAST_RESTRICT w, std::int64_t n, T* out,
@@ -339,6 +319,8 @@ inline void dot4(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1, const
     prefetch_lines(pf1 == nullptr ? nullptr : at_offset(pf1, 64 * half), lines - half);
     out[3] = dot(x3, w, n);
 }
+#if !defined(GDFAST_SIMD_AVX512)
+// One pass over y for the four scaled adds (AVX2 / portable builds; AVX-512 above).
 template <class T>
 inline void axpy4(const T* a, const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,
                   const T* GDFAST_RESTRICT x2, const T* GDFAST_RESTRICT x3, T* GDFAST_RESTRICT y,
