@@ -44,7 +44,7 @@ double max_weighted_sq_norm(const Rows& rows, const T* sw, bool fit_intercept, i
             // burst into L1 four rows ahead was slower than none). Addresses as
             // integers, never pointer arithmetic past the end of X.
             const auto ahead = reinterpret_cast<std::uintptr_t>(rows.row(i)) + 8192;
-            const std::int64_t lines = simd::prefetch_lines_per_call<T>(rows.n_cols);
+            const std::int64_t lines = simd::row_lines<T>(rows.n_cols);
             for (std::int64_t q = 0; q < lines; ++q)
                 GDFAST_PREFETCH_L2(reinterpret_cast<const char*>(ahead + 64 * static_cast<std::uintptr_t>(q)));
         }

@@ -301,13 +301,18 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
     const double extra = p.fit_intercept ? 1.0 : 0.0;
     // Rows left over after the four-row loop: prefetched 12 ahead, into L2 (4 to 16: alike).
     constexpr std::int64_t kAhead = 12;
-    // Dense rows, four at a time: the rows ~12 KiB ahead in visiting order are
-    // prefetched into L1 by dot4 / axpy4, a line per vector step (see simd.hpp). Next
-    // epoch at batch 256, 1 thread, against a burst of L2 prefetches 12 rows ahead:
-    // W1-shaped float64 40 -> 34-37 ms, float32 23-25 -> 18-18.5 ms, 200,000 x 500
-    // float64 71-73 -> 62-64 ms (6, 8, 16 and 24 KiB ahead: alike or slower).
+    // Dense rows, four at a time: the row ~24 KiB ahead in visiting order is prefetched
+    // into L2 (up to 2 KiB of it, rows.prefetch) when it starts a run -- when it does
+    // not follow the row before it in X, where the hardware streamer would not look.
+    // Next epoch at batch 256 on AMD Zen 4 (Python, medians of 5; blocks of 16 rows),
+    // 1 / 2 threads, against the previous scheme (every row ~12 KiB ahead into L1, a
+    // line per vector step of dot4 / axpy4, tuned on an Intel Xeon): W1 float64
+    // 33.6-35.4 -> 25.5-26.1 / 22.1-22.2 -> 16.7-18.0 ms, float32 16.8-17.1 -> 15.2-16.1
+    // / 11.2-13.0 -> 9.8-10.7 ms; W3 float64 33.8-39.8 -> 30.5-31.0 ms (1 thread). No
+    // prefetch at all: 38.2 / 23.4 ms (W1 float64); only the run starts, 12 KiB ahead:
+    // 28.0-29.0 / 17.5-19.1 ms; 48 KiB ahead: as 24.
     const std::int64_t rows_ahead = std::clamp<std::int64_t>(
-        12288 / std::max<std::int64_t>(1, d * static_cast<std::int64_t>(sizeof(T))), 4, 32);
+        24576 / std::max<std::int64_t>(1, d * static_cast<std::int64_t>(sizeof(T))), 4, 64);
 
     // Per-thread buffers, allocated here: an allocation failure inside the parallel
     // region could not propagate (it would terminate the process).
@@ -384,14 +389,15 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                         prefetch_row_entries(rows, y, sw, ia);
                     }
                 };
-                // The row rows_ahead after position k (and its label and weight), or null.
-                auto ahead_row = [&](std::int64_t k) -> const char* {
+                // The row rows_ahead after position k (and its label and weight): into
+                // L2 if it starts a run of rows (see rows_ahead).
+                auto ahead_row = [&](std::int64_t k) {
                     std::int64_t q = k + rows_ahead;
                     if (q >= own1) q = next0 + (q - own1);
-                    if (q >= n) return nullptr;
+                    if (q >= n) return;
                     const std::int64_t ia = ord[q];
                     prefetch_row_entries(rows, y, sw, ia);
-                    return reinterpret_cast<const char*>(rows.row(ia));
+                    if (q == 0 || ord[q - 1] + 1 != ia) rows.prefetch(ia);
                 };
                 const double scale = s.scale, b = s.b;
                 for (std::int64_t g = g0; g < g1; ++g) {
@@ -416,13 +422,12 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                         return account(i, pm, l, dl);
                     };
                     std::int64_t k = a;
-                    for (; k + 4 <= e; k += 4) {  // four rows share the loads of v and acc
-                        const char *pa = ahead_row(k), *pb = ahead_row(k + 1), *pc = ahead_row(k + 2),
-                                   *pd = ahead_row(k + 3);
+                    for (; k + 4 <= e; k += 4) {  // four rows share the loads and stores of acc
+                        for (int u = 0; u < 4; ++u) ahead_row(k + u);
                         const std::int64_t i0 = ord[k], i1 = ord[k + 1], i2 = ord[k + 2], i3 = ord[k + 3];
                         const T *x0 = rows.row(i0), *x1 = rows.row(i1), *x2 = rows.row(i2), *x3 = rows.row(i3);
                         T xv[4];
-                        simd::dot4(x0, x1, x2, x3, vp, d, xv, pa, pb);
+                        simd::dot4(x0, x1, x2, x3, vp, d, xv);
                         if (measuring) {  // (the rows are in L1)
                             const std::int64_t iq[4] = {i0, i1, i2, i3};
                             for (int u = 0; u < 4; ++u) {
@@ -438,11 +443,7 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                         const T sl[4] = {account(i0, pk[0], lk[0], dk[0]), account(i1, pk[1], lk[1], dk[1]),
                                          account(i2, pk[2], lk[2], dk[2]), account(i3, pk[3], lk[3], dk[3])};
                         if (sl[0] != T(0) || sl[1] != T(0) || sl[2] != T(0) || sl[3] != T(0))
-                            simd::axpy4(sl, x0, x1, x2, x3, acc, d, pc, pd);
-                        else {
-                            simd::prefetch_lines(pc, simd::prefetch_lines_per_call<T>(d));
-                            simd::prefetch_lines(pd, simd::prefetch_lines_per_call<T>(d));
-                        }
+                            simd::axpy4(sl, x0, x1, x2, x3, acc, d);
                     }
                     for (; k < e; ++k) {
                         ahead(k);

@@ -52,51 +52,12 @@ inline void axpy_portable(T a, const T* GDFAST_RESTRICT x, T* GDFAST_RESTRICT y,
 }
 
 
-/// Prefetch streams for the four-row kernels: `pf0`, `pf1` (null: none) name bytes the
-/// caller reads next -- typically two of its next rows. dot4 / axpy4 prefetch one cache
-/// line from each per vector step (so one row of n values each), and the requests go
-/// out at the rate the current rows are consumed instead of in one burst that the L1
-/// miss buffers cannot hold. `prefetch_lines` is the burst form (AVX2 / portable
-/// builds). Prefetches never fault: addresses past the end of X are harmless.
-/// (The addresses advance as integers: a stream may run past the end of X, where
-/// pointer arithmetic would be undefined.)
-inline const char* at_offset(const char* p, std::int64_t bytes) noexcept {
-    return reinterpret_cast<const char*>(reinterpret_cast<std::uintptr_t>(p) +
-                                         static_cast<std::uintptr_t>(bytes));
-}
-inline const char* line_after(const char* p) noexcept { return at_offset(p, 64); }
-inline void prefetch_lines(const char* pf, std::int64_t n_lines) noexcept {
-    if (pf == nullptr) return;
-    for (std::int64_t k = 0; k < n_lines; ++k, pf = line_after(pf)) GDFAST_PREFETCH(pf);
-}
-/// One vector step's prefetches: a line from each non-null stream, which then advances.
-inline void prefetch_step(const char*& pf0, const char*& pf1) noexcept {
-    if (pf0 != nullptr) {
-        GDFAST_PREFETCH(pf0);
-        pf0 = line_after(pf0);
-    }
-    if (pf1 != nullptr) {
-        GDFAST_PREFETCH(pf1);
-        pf1 = line_after(pf1);
-    }
-}
-/// Cache lines that dot4 / axpy4 prefetch from each stream for rows of n values of T.
+/// Cache lines spanned by a row of n values of T (from a line start).
 template <class T>
-constexpr std::int64_t prefetch_lines_per_call(std::int64_t n) noexcept {
+constexpr std::int64_t row_lines(std::int64_t n) noexcept {
     return (n * static_cast<std::int64_t>(sizeof(T)) + 63) / 64;
 }
 
-/// Four rows at once: out[k] = x_k . w. Each row keeps its own accumulation order
-/// (fixed for a given ISA), and w is loaded once for the four rows.
-template <class T>
-inline void dot4_portable(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,
-                          const T* GDFAST_RESTRICT x2, const T* GDFAST_RESTRICT x3,
-                          const T* GDFAST_RESTRICT w, std::int64_t n, T* out) noexcept {
-    out[0] = dot_portable(x0, w, n);
-    out[1] = dot_portable(x1, w, n);
-    out[2] = dot_portable(x2, w, n);
-    out[3] = dot_portable(x3, w, n);
-}
 /// y += a[0] x0 + a[1] x1 + a[2] x2 + a[3] x3 (y loaded and stored once per element).
 template <class T>
 inline void axpy4_portable(const T* a, const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,
@@ -198,20 +159,16 @@ inline void axpy(float a, const float* GDFAST_RESTRICT x, float* GDFAST_RESTRICT
 #define GDFAST_DEF_AXPY4_AVX512(T, VEC, W, SET1, LOAD, MLOAD, STORE, MSTORE, FMA, MUL, ADD, MASKT) \
     inline void axpy4(const T* a, const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,     \
                       const T* GDFAST_RESTRICT x2, const T* GDFAST_RESTRICT x3,                 \
-                      T* GDFAST_RESTRICT y, std::int64_t n, const char* pf0 = nullptr,          \
-                      const char* pf1 = nullptr) noexcept {                                     \
+                      T* GDFAST_RESTRICT y, std::int64_t n) noexcept {                          \
         const VEC c0 = SET1(a[0]), c1 = SET1(a[1]), c2 = SET1(a[2]), c3 = SET1(a[3]);           \
         std::int64_t j = 0;                                                                     \
         for (; j + W <= n; j += W) {                                                            \
-            prefetch_step(pf0, pf1);                                                            \
             VEC s = FMA(c0, LOAD(x0 + j), LOAD(y + j));                                         \
             VEC t = FMA(c2, LOAD(x2 + j), MUL(c3, LOAD(x3 + j)));                               \
             s = FMA(c1, LOAD(x1 + j), s);                                                       \
             STORE(y + j, ADD(s, t));                                                            \
         }                                                                                       \
         if (j < n) {                                                                            \
-            prefetch_lines(pf0, 1);                                                             \
-            prefetch_lines(pf1, 1);                                                             \
             const MASKT m = static_cast<MASKT>((1u << (n - j)) - 1u);                           \
             VEC s = FMA(c0, MLOAD(m, x0 + j), MLOAD(m, y + j));                                 \
             VEC t = FMA(c2, MLOAD(m, x2 + j), MUL(c3, MLOAD(m, x3 + j)));                       \
@@ -306,17 +263,10 @@ inline void axpy(T a, const T* GDFAST_RESTRICT x, T* GDFAST_RESTRICT y, std::int
 // 256-bit loads both ways; a plain read of X: 16-17 ms).
 template <class T>
 inline void dot4(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1, const T* GDFAST_RESTRICT x2,
-                 const T* GDFAST_RESTRICT x3, const T* GDFAST_RESTRICT w, std::int64_t n, T* out,
-                 const char* pf0 = nullptr, const char* pf1 = nullptr) noexcept {
-    // (the prefetches in four portions, one before each row's dot)
-    const std::int64_t lines = prefetch_lines_per_call<T>(n), half = lines / 2;
-    prefetch_lines(pf0, half);
+                 const T* GDFAST_RESTRICT x3, const T* GDFAST_RESTRICT w, std::int64_t n, T* out) noexcept {
     out[0] = dot(x0, w, n);
-    prefetch_lines(pf0 == nullptr ? nullptr : at_offset(pf0, 64 * half), lines - half);
     out[1] = dot(x1, w, n);
-    prefetch_lines(pf1, half);
     out[2] = dot(x2, w, n);
-    prefetch_lines(pf1 == nullptr ? nullptr : at_offset(pf1, 64 * half), lines - half);
     out[3] = dot(x3, w, n);
 }
 #if !defined(GDFAST_SIMD_AVX512)
@@ -324,9 +274,7 @@ inline void dot4(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1, const
 template <class T>
 inline void axpy4(const T* a, const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,
                   const T* GDFAST_RESTRICT x2, const T* GDFAST_RESTRICT x3, T* GDFAST_RESTRICT y,
-                  std::int64_t n, const char* pf0 = nullptr, const char* pf1 = nullptr) noexcept {
-    prefetch_lines(pf0, prefetch_lines_per_call<T>(n));
-    prefetch_lines(pf1, prefetch_lines_per_call<T>(n));
+                  std::int64_t n) noexcept {
     axpy4_portable(a, x0, x1, x2, x3, y, n);
 }
 #endif
