@@ -221,9 +221,9 @@ def epoch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
            "is measured by `benchmarks/shuffle_study.py`. On W4 (sparse) both sides damp "
            "the intercept step by 0.01 (scikit-learn's convention; gdfast's "
            "`intercept_decay='auto'`). Each timed call follows a 0.2 s pause and one "
-           "untimed call of the same function, as in sections 1 and 5 (in this VM the "
-           "first call after an idle pause carries a fixed extra cost, whoever runs it: "
-           "W4 hinge float64 measured 30.2-30.7 ms unprimed against 22.9-23.6 ms primed for "
+           "untimed call of the same function, as in sections 1 and 5 (in the Intel Xeon VM "
+           "of earlier sessions the first call after an idle pause carried a fixed extra "
+           "cost, whoever ran it: W4 hinge float64 measured 30.2-30.7 ms unprimed against 22.9-23.6 ms primed for "
            "gdfast, 120-123 against 111-114 ms for scikit-learn).", "",
            "| case | dtype | bound ms | gdfast ms | × bound | sklearn ms | speed-up | "
            "P gdfast | P sklearn | uniform ms | uniform speed-up | P uniform |",
@@ -286,7 +286,7 @@ def minibatch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
            "of the same function (as in section 2). W4 at 2 threads runs on 1: gdfast's "
            "thread selector gives a batch of 256 sparse rows (~12,800 stored values) one "
            "thread, because its two-barrier column-split update was measured 2.4× slower "
-           "on 2 threads than on 1 (C++ harness, W4 log float64, next epoch 30-35 → "
+           "on 2 threads than on 1 (C++ harness on the Intel Xeon VM of earlier sessions, W4 log float64, next epoch 30-35 → "
            "66-85 ms). Each half alone does not lose: the update alone (no dot products) "
            "took 21.1 → 13.7 ms, the dot products alone (no update) 20.5 → 17.1 ms. The "
            "cost is the hand-over: a batch's 12,800 stored values touch ~87% of the 6,250 "
