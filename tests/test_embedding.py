@@ -177,6 +177,7 @@ def test_kernel_benchmark_builds_and_runs(tmp_path: Path) -> None:
                          timeout=120).stdout
     assert "gdfast kernels (portable), 2 thread(s)" in out
     assert out.count("fused pass") == 6 and out.count("SGD epoch") == 6
+    assert out.count("CSR pass") == 5 and out.count("CSR read") == 2
 
 
 @pytest.mark.skipif(CXX is None, reason="no C++ compiler on PATH")
