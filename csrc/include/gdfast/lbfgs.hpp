@@ -60,7 +60,7 @@ void line_eval(const T* y, const T* sw, const double* m0, const double* q, doubl
                 const double p = static_cast<double>(m0[i]) + t * qi;
                 double dl;
                 const double s = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
-                l += s * loss.eval(static_cast<double>(y[i]), p, dl);
+                l += s * loss.eval_row(static_cast<double>(y[i]), p, dl);
                 lq += s * dl * qi;
             }
         }

@@ -418,7 +418,7 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                     auto visit = [&](std::int64_t i, T xv) -> T {
                         double dl;
                         const double pm = scale * static_cast<double>(xv) + b;
-                        const double l = p.loss.eval(static_cast<double>(y[i]), pm, dl);
+                        const double l = p.loss.eval_row(static_cast<double>(y[i]), pm, dl);
                         return account(i, pm, l, dl);
                     };
                     std::int64_t k = a;
@@ -571,7 +571,7 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
                     const double pred =
                         scale * static_cast<double>(measuring ? rows.dot_sq(i, it.v, sq) : rows.dot(i, it.v)) + b;
                     double dl;
-                    const double l = p.loss.eval(static_cast<double>(y[i]), pred, dl);
+                    const double l = p.loss.eval_row(static_cast<double>(y[i]), pred, dl);
                     const double si = sw != nullptr ? static_cast<double>(sw[i]) : 1.0;
                     slope_p[k - r0] = si * std::clamp(dl, -1e12, 1e12);
                     loss_p[k - r0] = si * (std::isfinite(pred) ? l : NAN);  // (see sgd.hpp)

@@ -86,7 +86,7 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
             if (row_norms) note_norm(i, rows.sq_norm(i));
             const double p = scale * static_cast<double>(xv) + b;
             double dl;
-            const double l = loss.eval(static_cast<double>(y[i]), p, dl);
+            const double l = loss.eval_row(static_cast<double>(y[i]), p, dl);
             return account(i, p, l, dl);
         };
         std::int64_t i = i0;
@@ -196,7 +196,7 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
                 if (row_norms) note_norm(i, rows.sq_norm(i));
                 double dl;
                 const double p = known_margins[i];
-                const double l = loss.eval(static_cast<double>(y[i]), p, dl);
+                const double l = loss.eval_row(static_cast<double>(y[i]), p, dl);
                 a = account(i, p, l, dl);
             } else {
                 a = visit(i, rows.dot(i, v));

@@ -157,7 +157,7 @@ Status sgd_epochs(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAST_
                 dl = Loss::log_loss_slope(static_cast<double>(y[i]), pred, z, e);
                 if (pending.add(z, e, std::isfinite(pred) ? si : NAN)) sumloss = pending.flush(sumloss);
             } else {
-                loss = p.loss.eval(static_cast<double>(y[i]), pred, dl);
+                loss = p.loss.eval_row(static_cast<double>(y[i]), pred, dl);
                 sumloss += si * (std::isfinite(pred) ? loss : NAN);
             }
             wsum += si;
