@@ -175,19 +175,26 @@ struct Loss {
         } else if (kind == LossKind::squared) {
             for (int k = 0; k < K; ++k) value[k] = squared_loss(y[k], p[k], deriv[k]);
         } else if (kind == LossKind::hinge && !(smoothing > 0.0)) {
-            for (int k = 0; k < K; ++k) value[k] = hinge_loss(y[k], p[k], deriv[k]);
+            for (int k = 0; k < K; ++k) value[k] = hinge_loss(y[k], p[k], 0.0, deriv[k]);
+        } else if (kind == LossKind::hinge) {
+            for (int k = 0; k < K; ++k) value[k] = hinge_loss(y[k], p[k], smoothing, deriv[k]);
         } else if (kind == LossKind::squared_hinge) {
             for (int k = 0; k < K; ++k) value[k] = squared_hinge_loss(y[k], p[k], deriv[k]);
         } else {
             for (int k = 0; k < K; ++k) value[k] = eval(y[k], p[k], deriv[k]);
         }
     }
-    // The common losses without smoothing, inlined where a kernel evaluates them row by
-    // row (eval_rows, eval_row; `eval` uses them too). Through the out-of-line `eval`, a
-    // call and a switch per row, passes with their rows in cache (C++ harness, 2,000 x
-    // 100, AMD Zen 4; means of 10-12 alternating runs, the inlined one faster in nearly
-    // every pair) took, per row: squared float32 22.8 instead of 19.6 ns, hinge float32
-    // 24.0 instead of 20.7 ns, hinge float64 33.2 instead of 29.6 ns. Where the
+    // The common losses, inlined where a kernel evaluates them row by row (eval_rows,
+    // eval_row; `eval` uses them too). Through the out-of-line `eval`, a call and a
+    // switch per row, passes with their rows in cache (C++ harness, 2,000 x 100, AMD Zen
+    // 4; means of 8-12 alternating runs, the inlined one faster in nearly every pair)
+    // took, per row: squared float32 22.8 instead of 19.6 ns, hinge float32 24.0
+    // instead of 20.7 ns, hinge float64 33.2 instead of 29.6 ns; hinge smoothed over
+    // 0.1 (full-batch continuation, whose pass also sums the exact loss, a second call
+    // per row) float32 28.7 instead of 22.1 ns, float64 37.5 instead of 32.4 ns (the
+    // smoothed path inlined too made the unsmoothed hinge pass 4-6% slower in the same
+    // harness, 20.3-26.2 -> 21.1-27.9 ns: code size; kept for the full-batch solver's
+    // sake). Where the
     // compiler contracts 1 - y p into an FMA (a kernel built for AVX2 / AVX-512) the bits
     // of u can differ by rounding from the out-of-line copy's (baseline x86-64, no FMA),
     // as for the log loss; the squared loss has nothing to contract.
@@ -197,10 +204,18 @@ struct Loss {
         deriv = r;
         return 0.5 * r * r;
     }
-    /// max(0, 1 - y p); slope -y where 1 - y p >= 0 (scikit-learn's update at the kink),
-    /// NaN propagated: detail::smooth_plus(1 - y p, 0, slope, true) written out.
-    GDFAST_FORCE_INLINE static double hinge_loss(double y, double p, double& deriv) noexcept {
+    /// max(0, 1 - y p), its kink smoothed over a width mu (detail::smooth_plus), and its
+    /// slope; mu = 0: exact, slope -y where 1 - y p >= 0 (scikit-learn's update at the
+    /// kink), NaN propagated, written without branches (smooth_plus's were 11% slower:
+    /// 22.9 against 20.5 ns per float32 row in the harness below).
+    GDFAST_FORCE_INLINE static double hinge_loss(double y, double p, double mu, double& deriv) noexcept {
         const double u = 1.0 - y * p;
+        if (mu > 0.0) {
+            double slope;
+            const double v = detail::smooth_plus(u, mu, slope, true);
+            deriv = -y * slope;
+            return v;
+        }
         const bool off = u < 0.0;
         deriv = -y * (off ? 0.0 : 1.0);
         return off ? 0.0 : u;
@@ -232,11 +247,11 @@ struct Loss {
         return (z < 0.0 ? -z : 0.0) + detail::log1p_unit(e);
     }
 
-    /// `eval` for the kernels' per-row calls: squared, hinge (unsmoothed) and squared
-    /// hinge inlined, every other loss through the out-of-line `eval`.
+    /// `eval` for the kernels' per-row calls: squared, hinge (smoothed or not) and
+    /// squared hinge inlined, every other loss through the out-of-line `eval`.
     GDFAST_FORCE_INLINE double eval_row(double y, double p, double& deriv) const noexcept {
         if (kind == LossKind::squared) return squared_loss(y, p, deriv);
-        if (kind == LossKind::hinge && !(smoothing > 0.0)) return hinge_loss(y, p, deriv);
+        if (kind == LossKind::hinge) return hinge_loss(y, p, smoothing, deriv);
         if (kind == LossKind::squared_hinge) return squared_hinge_loss(y, p, deriv);
         return eval(y, p, deriv);
     }
@@ -282,13 +297,8 @@ struct Loss {
                 deriv = r > 0 ? 2.0 * u : -2.0 * u;
                 return u * u;
             }
-            case LossKind::hinge: {
-                if (!(smoothing > 0.0)) return hinge_loss(y, p, deriv);
-                double slope;
-                const double v = detail::smooth_plus(1.0 - y * p, smoothing, slope, true);
-                deriv = -y * slope;
-                return v;
-            }
+            case LossKind::hinge:
+                return hinge_loss(y, p, smoothing, deriv);
             case LossKind::squared_hinge:
                 return squared_hinge_loss(y, p, deriv);
             case LossKind::log:

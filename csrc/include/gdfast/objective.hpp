@@ -64,7 +64,7 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
             s.loss += wi * l;
             if (smoothing) {
                 double unused;
-                s.loss_exact += wi * exact.eval(static_cast<double>(y[i]), p, unused);
+                s.loss_exact += wi * exact.eval_row(static_cast<double>(y[i]), p, unused);
             }
             s.grad_b += wi * dl;
             s.weight += wi;
