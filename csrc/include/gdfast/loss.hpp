@@ -191,13 +191,13 @@ struct Loss {
     // took, per row: squared float32 22.8 instead of 19.6 ns, hinge float32 24.0
     // instead of 20.7 ns, hinge float64 33.2 instead of 29.6 ns; hinge smoothed over
     // 0.1 (full-batch continuation, whose pass also sums the exact loss, a second call
-    // per row) float32 28.7 instead of 22.1 ns, float64 37.5 instead of 32.4 ns (the
-    // smoothed path inlined too made the unsmoothed hinge pass 4-6% slower in the same
-    // harness, 20.3-26.2 -> 21.1-27.9 ns: code size; kept for the full-batch solver's
-    // sake). Where the
-    // compiler contracts 1 - y p into an FMA (a kernel built for AVX2 / AVX-512) the bits
-    // of u can differ by rounding from the out-of-line copy's (baseline x86-64, no FMA),
-    // as for the log loss; the squared loss has nothing to contract.
+    // per row) float32 28.7-32.0 instead of 22.1-24.6 ns, float64 37.5-38.8 instead of
+    // 31.6-32.4 ns. Inlining the smoothed path too made the unsmoothed hinge pass 4-6%
+    // slower in the same harness (20.3-26.2 -> 21.1-27.9 ns: code size), kept for the
+    // full-batch solver's sake. Where the compiler contracts 1 - y p into an FMA (a
+    // kernel built for AVX2 / AVX-512) the bits of u can differ by rounding from the
+    // out-of-line copy's (baseline x86-64, no FMA), as for the log loss; the squared
+    // loss has nothing to contract.
     /// (p - y)^2 / 2 and its slope p - y.
     GDFAST_FORCE_INLINE static double squared_loss(double y, double p, double& deriv) noexcept {
         const double r = p - y;
