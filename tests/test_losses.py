@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -382,3 +383,67 @@ def test_smoothing_zero_is_the_exact_loss_and_nan_propagates(kind):
         assert v == pytest.approx(_exact_nonsmooth(kind, y, p, 0.1), abs=1e-15)
     for loss in (exact, smoothed):  # the value carries a NaN margin (the kernels'
         assert math.isnan(loss.eval(1.0, np.nan)[0])  # finiteness checks read the sum)
+
+
+# ------------------------------------------------- the kernels' inlined evaluations
+# The fused pass evaluates the losses four (float32 log: eight) rows at a time
+# (Loss::eval_rows) and a block's leftover rows one by one (Loss::eval_row); the common
+# losses are inlined there, smoothed or not, in each ISA variant, and the exact loss a
+# smoothed pass also sums goes through eval_row. The one-sample tests above read `eval`
+# itself or a one-row pass.
+ISAS = list(_core.available_isas())
+PASS_CASES = [("squared", 0.0), ("hinge", 0.0), ("hinge", 0.1), ("squared_hinge", 0.0),
+              ("epsilon_insensitive", 0.0), ("epsilon_insensitive", 0.1), ("perceptron", 0.1),
+              ("log", 0.0), ("huber", 0.0), ("modified_huber", 0.0)]
+
+
+def _pass_reference(ref, kind, y, p, eps, mu):
+    """(L, L_exact, dL/dp) per row, float64, from the formulas (the smoothed ones above)."""
+    exact = ref.loss_value(kind, y, p, eps)
+    if mu == 0.0:
+        return exact, exact, ref.loss_derivative(kind, y, p, eps)
+    pairs = [_smoothed_ref(kind, yi, pi, eps, mu) for yi, pi in zip(y, p)]
+    return np.array([v for v, _ in pairs]), exact, np.array([d for _, d in pairs])
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("kind,mu", PASS_CASES, ids=[f"{k}-{m}" for k, m in PASS_CASES])
+def test_pass_sums_match_the_formulas_in_every_isa(ref, isa, sparse, kind, mu):
+    """One fused pass over 203 rows (blocks of 4-row groups and leftover rows), sample
+    weights, in every compiled ISA variant, dense and CSR: its smoothed and exact loss
+    sums, sum of weighted slopes and gradient match the formulas row by row."""
+    rng = np.random.default_rng(7)
+    n, d, eps = 203, 9, 0.1
+    X = rng.standard_normal((n, d))
+    X[rng.random((n, d)) < 0.3] = 0.0
+    w = rng.standard_normal(d) * 0.6
+    b = 0.2
+    p = X @ w + b
+    if kind in ("squared", "huber", "epsilon_insensitive"):
+        y = p + rng.standard_normal(n) * 0.3  # residuals around the kinks
+    else:
+        y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    sw = rng.uniform(0.5, 2.0, n)
+    L, L_exact, dL = _pass_reference(ref, kind, y, p, eps, mu)
+    loss = _core.Loss(getattr(_core.LossKind, kind), eps, mu)
+    if sparse:
+        A = sp.csr_matrix(X)
+        args = (A.data, A.indices, A.indptr, d)
+    else:
+        args = (X, None, None, d)
+    g = np.empty(d)
+    before = _core.isa()
+    try:
+        _core.set_isa(isa)
+        val, val_exact, gb, wsum, finite = _core.objective(*args, y, sw, w, b, loss, g, None, 2)
+    finally:
+        _core.set_isa(before)
+    assert finite and wsum == pytest.approx(sw.sum(), rel=1e-14)
+    scale = float(np.sum(sw * np.abs(L))) + 1e-300
+    assert val == pytest.approx(float(np.sum(sw * L)), rel=1e-12, abs=1e-12 * scale)
+    assert val_exact == pytest.approx(float(np.sum(sw * L_exact)), rel=1e-12,
+                                      abs=1e-12 * (float(np.sum(sw * np.abs(L_exact))) + 1e-300))
+    gscale = float(np.sum(sw * np.abs(dL))) + 1e-300
+    assert gb == pytest.approx(float(np.sum(sw * dL)), rel=1e-12, abs=1e-12 * gscale)
+    np.testing.assert_allclose(g, X.T @ (sw * dL), rtol=1e-12, atol=1e-12 * gscale)
