@@ -29,10 +29,12 @@ enum class LossKind : int {
 // log loss took 32 instead of 27-28.5 ms. Inlined, each kernel vectorizes them for its
 // own instruction set (and may contract them into FMAs: the bits of the loss differ
 // between ISA variants, by rounding, as the dots do). The scalar `eval` (a switch over
-// the losses; tails and per-row paths) is left to the compiler: forced into every
-// kernel it made the float32 logistic mini-batch epoch 6-8% slower (W3, 1 thread,
-// 16.0-17.5 -> 18.0-18.4 ms). Where it stays out of line, its log-loss bits can differ
-// from the inlined paths' by rounding (2 ulp at most, measured).
+// the losses) is left to the compiler: forced into every kernel it made the float32
+// logistic mini-batch epoch 6-8% slower (W3, 1 thread, 16.0-17.5 -> 18.0-18.4 ms).
+// Where it stays out of line, its log-loss bits can differ from the inlined paths' by
+// rounding (2 ulp at most, measured). The per-row paths (leftover rows, per-sample SGD,
+// the line search) call `eval_row`, which inlines the common losses (see Loss) and
+// leaves the others to `eval`.
 namespace detail {
 inline std::uint64_t bits_of(double x) noexcept {
     std::uint64_t u;
@@ -190,23 +192,24 @@ struct Loss {
     // The common losses, inlined where a kernel evaluates them row by row (eval_rows,
     // eval_row; `eval` uses them too). Through the out-of-line `eval`, a call and a
     // switch per row, passes with their rows in cache (C++ harness, 2,000 x 100, AMD Zen
-    // 4; means of 8-12 alternating runs, the inlined one faster in nearly every pair)
-    // took, per row: squared float32 22.8 instead of 19.6 ns, hinge float32 24.0
-    // instead of 20.7 ns, hinge float64 33.2 instead of 29.6 ns; hinge smoothed over
-    // 0.1 (full-batch continuation, whose pass also sums the exact loss, a second call
-    // per row) float32 28.7-32.0 instead of 22.1-24.6 ns, float64 37.5-38.8 instead of
-    // 31.6-32.4 ns; epsilon-insensitive float64 29.1 instead of 27.9 ns, smoothed over
-    // 0.1 35.7 instead of 32.0 ns. Inlining the smoothed hinge too made the unsmoothed hinge pass 4-6%
-    // slower in the same harness (20.3-26.2 -> 21.1-27.9 ns: code size), kept for the
-    // full-batch solver's sake. In the module as built (Python, the builds alternated)
-    // the gain shows where the rows are in cache and the loss is smoothed: LinearSVC
-    // hinge on breast_cancer 7.1-7.3 -> 5.4-5.7 ms, LinearSVR on diabetes 1.8-2.0 ->
-    // 1.5-1.6 ms a fit. Passes over memory-resident data (objective() on 20,000 x 100,
-    // any loss; 60 L-BFGS iterations on W2 hinge) did not change beyond the host's
-    // noise (+-5%). Where the compiler contracts 1 - y p into an FMA (a
-    // kernel built for AVX2 / AVX-512) the bits of u can differ by rounding from the
-    // out-of-line copy's (baseline x86-64, no FMA), as for the log loss; the squared
-    // loss has nothing to contract.
+    // 4, -march=x86-64-v4; means of 8-12 alternating runs, the inlined one faster in
+    // nearly every pair) took, per row: squared float32 22.8 instead of 19.6 ns, hinge
+    // float32 24.0 instead of 20.7 ns, hinge float64 33.2 instead of 29.6 ns; hinge
+    // smoothed over 0.1 (full-batch continuation, whose pass also sums the exact loss, a
+    // second call per row) float32 28.7-32.0 instead of 22.1-24.6 ns, float64 37.5-38.8
+    // instead of 31.6-32.4 ns; epsilon-insensitive float64 29.1 instead of 27.9 ns,
+    // smoothed over 0.1 35.7 instead of 32.0 ns. Inlining the smoothed hinge too made the
+    // unsmoothed hinge pass 4-6% slower in the same harness (20.3-26.2 -> 21.1-27.9 ns:
+    // code size), kept for the full-batch solver's sake. In the module as built (ISA
+    // variants through target pragmas; Python, the builds alternated) the gain shows
+    // where the rows are in cache and the loss is smoothed: LinearSVC hinge on
+    // breast_cancer 7.1-7.3 -> 5.4-5.7 ms, LinearSVR on diabetes 1.8-2.0 -> 1.5-1.6 ms a
+    // fit. Passes over memory-resident data (objective() on 20,000 x 100, any loss; 60
+    // L-BFGS iterations on W2 hinge) did not change beyond the host's noise (+-5%).
+    // Where the compiler contracts 1 - y p into an FMA (a kernel built for AVX2 /
+    // AVX-512) the bits of u can differ by rounding from the out-of-line copy's
+    // (baseline x86-64, no FMA), as for the log loss; the squared loss has nothing to
+    // contract.
     /// (p - y)^2 / 2 and its slope p - y.
     GDFAST_FORCE_INLINE static double squared_loss(double y, double p, double& deriv) noexcept {
         const double r = p - y;
@@ -216,7 +219,7 @@ struct Loss {
     /// max(0, 1 - y p), its kink smoothed over a width mu (detail::smooth_plus), and its
     /// slope; mu = 0: exact, slope -y where 1 - y p >= 0 (scikit-learn's update at the
     /// kink), NaN propagated, written without branches (smooth_plus's were 11% slower:
-    /// 22.9 against 20.5 ns per float32 row in the harness below).
+    /// 22.9 against 20.5 ns per float32 row in the harness above).
     GDFAST_FORCE_INLINE static double hinge_loss(double y, double p, double mu, double& deriv) noexcept {
         const double u = 1.0 - y * p;
         if (mu > 0.0) {
