@@ -42,7 +42,11 @@ def _run(code: str, timeout: float) -> subprocess.CompletedProcess:
 
 # ============================================================================ Ctrl-C
 _CHILD = r"""
-import sys, time, warnings
+import signal, sys, time, warnings
+# Python's own SIGINT handler, as a terminal's python has: a process started in the
+# background by a shell without job control inherits SIGINT ignored, and Python then
+# installs no handler (a CI job launched that way failed every case here).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import numpy as np, scipy.sparse as sp, gdfast
 warnings.simplefilter("ignore")
 rng = np.random.default_rng(0)
