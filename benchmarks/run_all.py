@@ -293,7 +293,10 @@ def minibatch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
            "cache lines of w, each thread writes its half of the columns, and the other "
            "core reads them in the next batch's dot products. Cutting each row at the "
            "threads' column boundary (each thread visits only its part of each row; same "
-           "bits) did not help (66-75 ms).", "",
+           "bits) did not help (66-75 ms). The kernel cuts the rows since 2026-11-27 "
+           "anyway: where w does not fit in the caches it pays (W4's rows spread over "
+           "5,000,000 columns, selector bypassed, a 4-epoch fit on 2 threads: 490-567 → "
+           "443-471 ms, against 700-850 ms on 1).", "",
            "| case | dtype | threads | bound ms | gdfast ms | × bound | next epoch ms | "
            "× bound | sklearn epoch ms | speed-up (next epoch) | P after epoch | P sklearn |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]

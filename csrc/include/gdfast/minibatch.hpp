@@ -17,7 +17,16 @@
 // CSR X: (A) the rows of the batch are split among threads, which compute margins and
 // slopes; (B) the columns are split, each thread adding the batch's gradient into its
 // own columns; two barriers per batch. (A private iterate per thread would cost
-// O(n_cols) per batch, which for wide sparse data exceeds the batch's own work.)
+// O(n_cols) per batch, which for wide sparse data exceeds the batch's own work.) In (A)
+// each row's positions where its columns cross the threads' ranges are found too
+// (CsrRows::cuts_at), so that in (B) a thread reads only its own part of each row; a
+// row whose indices are not sorted is scanned whole, each value tested. The threads'
+// column ranges start at multiples of 16 columns: the vector loops over a range (the L1
+// step, the averaging, momentum) and their scalar remainders can round differently (FMA
+// contraction, seen with AVX-512), so with ranges starting anywhere a column at the end
+// of one team's range but inside another team's got different bits (1 ulp of the
+// averaged coefficients, d = 301 on 4 threads); aligned, every column is updated by the
+// same code for any team, and ranges do not share cache lines.
 #pragma once
 
 #include <algorithm>
@@ -522,6 +531,10 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
     const bool use_momentum = p.momentum > 0.0;
     std::vector<double> slope(static_cast<std::size_t>(B)), lossv(static_cast<std::size_t>(B)),
         wts(static_cast<std::size_t>(B)), bound(static_cast<std::size_t>(B));
+    const int nt = std::max(1, n_threads);
+    // cuts[k * (nt + 1) + t]: row k's first stored value in thread t's columns; -1 in
+    // cuts[k * (nt + 1)]: the row's indices are not sorted (only with a team of >= 2)
+    std::vector<std::int64_t> cuts(nt > 1 ? static_cast<std::size_t>(B) * static_cast<std::size_t>(nt + 1) : 0);
     AlignedVector<T> vel, grad;  // aligned: threads write column ranges
     double vel_b = 0.0;
     if (use_momentum) {
@@ -532,7 +545,6 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
     MinibatchDriver<Rows, T> drv(rows, y, sw, p, step, observer, poller, n_threads);
     const std::int64_t n_batches = (n + B - 1) / B;
     constexpr std::int64_t kAhead = 6;
-    const int nt = std::max(1, n_threads);
     const double extra = p.fit_intercept ? 1.0 : 0.0;
 
     for (std::int64_t epoch = 1; epoch <= p.max_iter; ++epoch) {
@@ -545,12 +557,18 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
         double* const slope_p = slope.data();
         double* const loss_p = lossv.data();
         double* const wts_p = wts.data();
+        std::int64_t* const cuts_p = cuts.data();
 
         // (an epoch on one thread runs without a team: run_team)
         auto epoch_body = [&] {
             const std::int64_t tid = thread_id(), team = team_size();
+            // boundaries of the threads' column ranges (the same in every thread)
+            std::vector<std::int64_t> cols(static_cast<std::size_t>(team + 1));
+            for (std::int64_t t = 0; t < team; ++t) cols[static_cast<std::size_t>(t)] = d * t / team / 16 * 16;
+            cols[static_cast<std::size_t>(team)] = d;
             ColumnView<T> cv;
-            split_range(d, team, tid, cv.j0, cv.j1);
+            cv.j0 = cols[static_cast<std::size_t>(tid)];
+            cv.j1 = cols[static_cast<std::size_t>(tid + 1)];
             cv.v = it.v;
             cv.U = it.averaging() ? it.U.data() : nullptr;
             cv.base = it.averaging() ? it.base.data() : nullptr;
@@ -577,6 +595,10 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
                     loss_p[k - r0] = si * (std::isfinite(pred) ? l : NAN);  // (see sgd.hpp)
                     wts_p[k - r0] = si;
                     if (measuring) bound_p[k - r0] = row_bound(rows, i, sq, si, extra);
+                    if (team > 1) {
+                        std::int64_t* const ck = cuts_p + (k - r0) * (team + 1);
+                        if (!rows.cuts_at(i, cols.data(), team + 1, ck)) ck[0] = -1;
+                    }
                 }
                 // (implicit barrier: slopes complete; `stop` visible)
                 if (stop != 0) break;
@@ -594,9 +616,19 @@ Status minibatch_csr(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFA
                 my_w += wb;
                 if (wb > 0.0) {
                     apply_batch(cv, s, gsum, wb, drv.batch_eta(s.t, s.r2), p, [&](double c, T* out) {
-                        for (std::int64_t k = 0; k < nb; ++k)
-                            if (slope_p[k] != 0.0)
-                                rows.axpy_cols(ord[r0 + k], static_cast<T>(c * slope_p[k]), out, cv.j0, cv.j1);
+                        for (std::int64_t k = 0; k < nb; ++k) {
+                            if (slope_p[k] == 0.0) continue;
+                            const auto a = static_cast<T>(c * slope_p[k]);
+                            if (team == 1) {
+                                rows.axpy(ord[r0 + k], a, out);
+                            } else {
+                                const std::int64_t* const ck = cuts_p + k * (team + 1);
+                                if (ck[0] >= 0)
+                                    rows.axpy_span(ck[tid], ck[tid + 1], a, out);
+                                else
+                                    rows.axpy_cols(ord[r0 + k], a, out, cv.j0, cv.j1);
+                            }
+                        }
                     });
                 }
                 end_batch(cv, s, it.average_start);

@@ -100,6 +100,33 @@ struct CsrRows {
             if (j >= j0 && j < j1) y[j] += a * data[k];
         }
     }
+    /// y[indices[k]] += a * data[k] for the stored values k0 <= k < k1 (a part of a row
+    /// that cuts_at found).
+    void axpy_span(std::int64_t k0, std::int64_t k1, T a, T* GDFAST_RESTRICT y) const noexcept {
+        for (std::int64_t k = k0; k < k1; ++k) y[indices[k]] += a * data[k];
+    }
+    /// Where row i crosses the columns cols[0] <= cols[1] <= ... <= cols[m - 1]: cut[t] is
+    /// its first stored value in a column >= cols[t], so its values in columns
+    /// [cols[t], cols[t + 1]) are [cut[t], cut[t + 1]). Valid when the row's column indices
+    /// are non-decreasing (scipy's canonical form, which gdfast's Python layer always
+    /// passes); returns false, cut unspecified, when they are not. The mini-batch CSR
+    /// kernel uses it so that each thread's scatter touches only its own values: testing
+    /// every value's column against the thread's range instead costs a mispredicted
+    /// branch for about every second value.
+    bool cuts_at(std::int64_t i, const std::int64_t* GDFAST_RESTRICT cols, std::int64_t m,
+                 std::int64_t* GDFAST_RESTRICT cut) const noexcept {
+        const std::int64_t b = begin(i), e = end(i);
+        int unsorted = 0;
+        for (std::int64_t k = b + 1; k < e; ++k) unsorted |= static_cast<int>(indices[k] < indices[k - 1]);
+        if (unsorted != 0) return false;
+        const I* lo = indices + b;
+        for (std::int64_t t = 0; t < m; ++t) {
+            lo = std::lower_bound(lo, indices + e, cols[t],
+                                  [](I x, std::int64_t v) { return static_cast<std::int64_t>(x) < v; });
+            cut[t] = lo - indices;
+        }
+        return true;
+    }
     /// Every column index of row i in [0, n_cols): for kernels that check the indices
     /// of a row just before they use it (csr_check(..., check_indices=false) then; the
     /// row is in L1 by then, so this costs a few vector compares instead of a read of
