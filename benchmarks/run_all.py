@@ -296,7 +296,7 @@ def minibatch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
            "bits) did not help (66-75 ms). The kernel cuts the rows since 2026-11-27 "
            "anyway: where w does not fit in the caches it pays (W4's rows spread over "
            "5,000,000 columns, selector bypassed, a 4-epoch fit on 2 threads: 490-567 → "
-           "443-471 ms, against 700-850 ms on 1).", "",
+           "443-471 ms, against 700-850 ms on 1; `benchmarks/csr_threads_study.py`).", "",
            "| case | dtype | threads | bound ms | gdfast ms | × bound | next epoch ms | "
            "× bound | sklearn epoch ms | speed-up (next epoch) | P after epoch | P sklearn |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
