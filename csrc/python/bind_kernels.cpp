@@ -177,6 +177,7 @@ py::dict report_dict(const FitReport& r, Status st) {
     d["converged"] = r.converged;
     d["bad_epoch"] = r.bad_epoch;
     d["objective_history"] = r.objective_history;
+    d["criterion_history"] = r.criterion_history;
     d["intercept"] = r.intercept;
     d["standard_intercept"] = r.standard_intercept;
     d["n_averaged"] = r.n_averaged;

@@ -42,6 +42,12 @@ class FitResult:
     ``n_passes``/``n_line_evals`` (full-batch solvers; 0 for SGD): the passes over X and
     the L-BFGS line-search evaluations on stored margins (O(n_samples) each, no read
     of X), as scipy reports ``nfev``.
+    ``criterion_history`` (SGD, per-sample and mini-batch; empty for full-batch
+    solvers): per epoch, the value ``tol`` / ``n_iter_no_change`` compare: the epoch's
+    average loss plus the penalty -- per-sample SGD with a ``tol``: the penalty at the
+    weights of each step, averaged (scikit-learn's criterion); otherwise the penalty at
+    the end of the epoch. With a validation split the rule compares the validation
+    scores instead.
     """
 
     coef: np.ndarray
@@ -56,6 +62,7 @@ class FitResult:
     validation_scores: list[float] = field(default_factory=list)
     n_passes: int = 0
     n_line_evals: int = 0
+    criterion_history: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 FULL_SOLVERS = {
@@ -441,6 +448,7 @@ def fit(
         n_iter=int(rep["n_iter"]),
         t=float(rep["t"]),
         objective_history=np.asarray(rep["objective_history"], dtype=np.float64),
+        criterion_history=np.asarray(rep["criterion_history"], dtype=np.float64),
         converged=bool(rep["converged"]),
         standard_coef=coef,
         standard_intercept=float(rep["standard_intercept"]),
@@ -568,6 +576,7 @@ def fit_ovr(
             coef=out.copy(), intercept=float(rep["intercept"]), n_iter=int(rep["n_iter"]),
             t=float(rep["t"]),
             objective_history=np.asarray(rep["objective_history"], dtype=np.float64),
+            criterion_history=np.asarray(rep["criterion_history"], dtype=np.float64),
             converged=bool(rep["converged"]), standard_coef=coefs[k].copy(),
             standard_intercept=float(rep["standard_intercept"]),
             n_averaged=int(rep["n_averaged"]),

@@ -67,6 +67,7 @@ struct EpochEnd {
             rep.bad_epoch = epoch;
             return EpochVerdict::diverged;
         }
+        rep.criterion_history.push_back(criterion);
         if (observer.fn != nullptr) {
             EpochInfo<T> info;
             info.epoch = epoch;

@@ -77,6 +77,10 @@ struct FitReport {
     bool converged = false;
     std::int64_t bad_epoch = 0; ///< epoch at which non-finite values appeared
     std::vector<double> objective_history;
+    /// SGD epochs: the stopping rule's value -- the epoch's average loss plus the
+    /// penalty at the weights of each step (scikit-learn's criterion) -- before a
+    /// validation score replaces it. Empty for full-batch solvers.
+    std::vector<double> criterion_history;
     double intercept = 0.0;
     double standard_intercept = 0.0;
     std::int64_t n_averaged = 0;
