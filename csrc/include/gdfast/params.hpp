@@ -78,8 +78,9 @@ struct FitReport {
     std::int64_t bad_epoch = 0; ///< epoch at which non-finite values appeared
     std::vector<double> objective_history;
     /// SGD epochs: the stopping rule's value -- the epoch's average loss plus the
-    /// penalty at the weights of each step (scikit-learn's criterion) -- before a
-    /// validation score replaces it. Empty for full-batch solvers.
+    /// penalty: averaged over the weights of each step for per-sample SGD with a tol
+    /// (scikit-learn's criterion), else at the end of the epoch -- before a validation
+    /// score replaces it. Empty for full-batch solvers.
     std::vector<double> criterion_history;
     double intercept = 0.0;
     double standard_intercept = 0.0;
