@@ -372,7 +372,9 @@ def test_four_row_kernels_are_the_one_row_kernels(tmp_path: Path, isa: str) -> N
     """simd::dot4 gives each row the bits of simd::dot (rows read one after the other),
     and axpy4 adds the four scaled rows to within rounding of a long double reference,
     for every row length (vector tails included) and rows at any offset in memory (the
-    AVX-512 dot reads the row in 256-bit halves)."""
+    AVX-512 dot reads the row in 256-bit halves). dot4_sq (the dots and the rows'
+    squared norms in one read, for the first epoch that measures its rows) gives the
+    bits of dot4 and of simd::dot(x, x), as does DenseRows::dot_sq."""
     out = _run_for_isa(tmp_path, isa, "four", "-O2", """
         #include <cmath>
         #include <cstdio>
@@ -395,9 +397,19 @@ def test_four_row_kernels_are_the_one_row_kernels(tmp_path: Path, isa: str) -> N
                     const T* xs[4] = {x0, x1, x2, x3};
                     T a[4];
                     simd::dot4(x0, x1, x2, x3, w.data(), n, a);
+                    T b[4], sq[4];
+                    simd::dot4_sq(x0, x1, x2, x3, w.data(), n, b, sq);
+                    const DenseRows<T> rows{x0, 4, n};
                     for (int k = 0; k < 4; ++k) {
                         const T one = simd::dot(xs[k], w.data(), n);
                         if (std::memcmp(&one, &a[k], sizeof(T)) != 0) ++bad;
+                        if (std::memcmp(&one, &b[k], sizeof(T)) != 0) ++bad;
+                        const T norm = simd::dot(xs[k], xs[k], n);
+                        if (std::memcmp(&norm, &sq[k], sizeof(T)) != 0) ++bad;
+                        T rsq;
+                        const T rdot = rows.dot_sq(k, w.data(), rsq);
+                        if (std::memcmp(&one, &rdot, sizeof(T)) != 0) ++bad;
+                        if (std::memcmp(&norm, &rsq, sizeof(T)) != 0) ++bad;
                         long double ref = 0, mag = 0;
                         for (std::int64_t j = 0; j < n; ++j) {
                             ref += (long double)xs[k][j] * w[j];

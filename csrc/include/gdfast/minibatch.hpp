@@ -436,13 +436,16 @@ Status minibatch_dense(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GD
                         const std::int64_t i0 = ord[k], i1 = ord[k + 1], i2 = ord[k + 2], i3 = ord[k + 3];
                         const T *x0 = rows.row(i0), *x1 = rows.row(i1), *x2 = rows.row(i2), *x3 = rows.row(i3);
                         T xv[4];
-                        simd::dot4(x0, x1, x2, x3, vp, d, xv);
-                        if (measuring) {  // (the rows are in L1)
+                        if (measuring) {  // the norms in the dots' loops (the bits of sq_norm)
+                            T sq[4];
+                            simd::dot4_sq(x0, x1, x2, x3, vp, d, xv, sq);
                             const std::int64_t iq[4] = {i0, i1, i2, i3};
                             for (int u = 0; u < 4; ++u) {
                                 const double si = sw != nullptr ? static_cast<double>(sw[iq[u]]) : 1.0;
-                                sum.r2 = std::max(sum.r2, weighted_row_bound(rows, iq[u], si, extra));
+                                sum.r2 = std::max(sum.r2, row_bound(rows, iq[u], sq[u], si, extra));
                             }
+                        } else {
+                            simd::dot4(x0, x1, x2, x3, vp, d, xv);
                         }
                         const double yk[4] = {static_cast<double>(y[i0]), static_cast<double>(y[i1]),
                                               static_cast<double>(y[i2]), static_cast<double>(y[i3])};

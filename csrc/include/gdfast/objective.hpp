@@ -108,12 +108,12 @@ PassSums fused_pass(const Rows& rows, const T* GDFAST_RESTRICT y, const T* GDFAS
                 const T *r0 = rows.row(r), *r1 = rows.row(r + 1), *r2 = rows.row(r + 2),
                         *r3 = rows.row(r + 3);
                 T xv[4] = {T(0), T(0), T(0), T(0)};
-                simd::dot4(r0, r1, r2, r3, v, d4, xv);
-                if (row_norms) {
-                    note_norm(r, simd::dot(r0, r0, d4));
-                    note_norm(r + 1, simd::dot(r1, r1, d4));
-                    note_norm(r + 2, simd::dot(r2, r2, d4));
-                    note_norm(r + 3, simd::dot(r3, r3, d4));
+                if (row_norms) {  // the norms in the dots' loops (the bits of sq_norm)
+                    T sq[4];
+                    simd::dot4_sq(r0, r1, r2, r3, v, d4, xv, sq);
+                    for (int q = 0; q < 4; ++q) note_norm(r + q, sq[q]);
+                } else {
+                    simd::dot4(r0, r1, r2, r3, v, d4, xv);
                 }
                 for (int q = 0; q < 4; ++q) {
                     pk[q] = scale * static_cast<double>(xv[q]) + b;

@@ -39,10 +39,10 @@ struct DenseRows {
         if (j1 > j0) simd::axpy(a, row(i) + j0, y + j0, j1 - j0);
     }
     T sq_norm(std::int64_t i) const noexcept { return simd::dot(row(i), row(i), n_cols); }
-    /// dot(i, w), and the row's squared norm in `sq`
+    /// dot(i, w), and the row's squared norm in `sq` (the bits of sq_norm(i)), in one
+    /// read of the row
     T dot_sq(std::int64_t i, const T* GDFAST_RESTRICT w, T& sq) const noexcept {
-        sq = sq_norm(i);
-        return dot(i, w);
+        return simd::dot<true>(row(i), w, n_cols, &sq);
     }
     template <class F>
     void for_each(std::int64_t i, F&& f) const {

@@ -33,15 +33,26 @@ inline constexpr const char* isa_name = "portable";
 #endif
 
 // ---------------------------------------------------------------- portable fallback
-template <class T>
+// Each dot below has a kSq form: with it, the same loop also sums x.x into *sq, in
+// accumulators of its own laid out as the dot's, so *sq has the bits of dot(x, x, n).
+// A first epoch that measures its rows (learning_rate="auto", a full-batch pass that
+// finds the largest row norm) then reads each row once for both sums.
+template <bool kSq = false, class T>
 inline T dot_portable(const T* GDFAST_RESTRICT x, const T* GDFAST_RESTRICT w,
-                      std::int64_t n) noexcept {
+                      std::int64_t n, T* sq = nullptr) noexcept {
     T acc[8] = {T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0)};
+    [[maybe_unused]] T q[8] = {T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0)};
     std::int64_t j = 0;
     for (; j + 8 <= n; j += 8) {
         for (int k = 0; k < 8; ++k) acc[k] += x[j + k] * w[j + k];
+        if constexpr (kSq)
+            for (int k = 0; k < 8; ++k) q[k] += x[j + k] * x[j + k];
     }
-    for (int k = 0; j < n; ++j, ++k) acc[k] += x[j] * w[j];
+    for (int k = 0; j < n; ++j, ++k) {
+        acc[k] += x[j] * w[j];
+        if constexpr (kSq) q[k] += x[j] * x[j];
+    }
+    if constexpr (kSq) *sq = ((q[0] + q[4]) + (q[1] + q[5])) + ((q[2] + q[6]) + (q[3] + q[7]));
     return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
@@ -82,42 +93,78 @@ inline __m512d load_row_pd(const double* p) noexcept {
 inline __m512 load_row_ps(const float* p) noexcept {
     return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(p)), _mm256_loadu_ps(p + 8), 1);
 }
+template <bool kSq = false>
 inline double dot(const double* GDFAST_RESTRICT x, const double* GDFAST_RESTRICT w,
-                  std::int64_t n) noexcept {
+                  std::int64_t n, double* sq = nullptr) noexcept {
     __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
     __m512d a2 = _mm512_setzero_pd(), a3 = _mm512_setzero_pd();
+    [[maybe_unused]] __m512d q0 = _mm512_setzero_pd(), q1 = _mm512_setzero_pd();
+    [[maybe_unused]] __m512d q2 = _mm512_setzero_pd(), q3 = _mm512_setzero_pd();
     std::int64_t j = 0;
     for (; j + 32 <= n; j += 32) {
-        a0 = _mm512_fmadd_pd(load_row_pd(x + j), _mm512_loadu_pd(w + j), a0);
-        a1 = _mm512_fmadd_pd(load_row_pd(x + j + 8), _mm512_loadu_pd(w + j + 8), a1);
-        a2 = _mm512_fmadd_pd(load_row_pd(x + j + 16), _mm512_loadu_pd(w + j + 16), a2);
-        a3 = _mm512_fmadd_pd(load_row_pd(x + j + 24), _mm512_loadu_pd(w + j + 24), a3);
+        const __m512d x0 = load_row_pd(x + j), x1 = load_row_pd(x + j + 8);
+        const __m512d x2 = load_row_pd(x + j + 16), x3 = load_row_pd(x + j + 24);
+        a0 = _mm512_fmadd_pd(x0, _mm512_loadu_pd(w + j), a0);
+        a1 = _mm512_fmadd_pd(x1, _mm512_loadu_pd(w + j + 8), a1);
+        a2 = _mm512_fmadd_pd(x2, _mm512_loadu_pd(w + j + 16), a2);
+        a3 = _mm512_fmadd_pd(x3, _mm512_loadu_pd(w + j + 24), a3);
+        if constexpr (kSq) {
+            q0 = _mm512_fmadd_pd(x0, x0, q0);
+            q1 = _mm512_fmadd_pd(x1, x1, q1);
+            q2 = _mm512_fmadd_pd(x2, x2, q2);
+            q3 = _mm512_fmadd_pd(x3, x3, q3);
+        }
     }
-    for (; j + 8 <= n; j += 8)
-        a0 = _mm512_fmadd_pd(load_row_pd(x + j), _mm512_loadu_pd(w + j), a0);
+    for (; j + 8 <= n; j += 8) {
+        const __m512d x0 = load_row_pd(x + j);
+        a0 = _mm512_fmadd_pd(x0, _mm512_loadu_pd(w + j), a0);
+        if constexpr (kSq) q0 = _mm512_fmadd_pd(x0, x0, q0);
+    }
     if (j < n) {
         const __mmask8 m = static_cast<__mmask8>((1u << (n - j)) - 1u);
-        a1 = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(m, x + j), _mm512_maskz_loadu_pd(m, w + j), a1);
+        const __m512d x0 = _mm512_maskz_loadu_pd(m, x + j);
+        a1 = _mm512_fmadd_pd(x0, _mm512_maskz_loadu_pd(m, w + j), a1);
+        if constexpr (kSq) q1 = _mm512_fmadd_pd(x0, x0, q1);
     }
+    if constexpr (kSq)
+        *sq = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(q0, q1), _mm512_add_pd(q2, q3)));
     return _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(a0, a1), _mm512_add_pd(a2, a3)));
 }
+template <bool kSq = false>
 inline float dot(const float* GDFAST_RESTRICT x, const float* GDFAST_RESTRICT w,
-                 std::int64_t n) noexcept {
+                 std::int64_t n, float* sq = nullptr) noexcept {
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
     __m512 a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+    [[maybe_unused]] __m512 q0 = _mm512_setzero_ps(), q1 = _mm512_setzero_ps();
+    [[maybe_unused]] __m512 q2 = _mm512_setzero_ps(), q3 = _mm512_setzero_ps();
     std::int64_t j = 0;
     for (; j + 64 <= n; j += 64) {
-        a0 = _mm512_fmadd_ps(load_row_ps(x + j), _mm512_loadu_ps(w + j), a0);
-        a1 = _mm512_fmadd_ps(load_row_ps(x + j + 16), _mm512_loadu_ps(w + j + 16), a1);
-        a2 = _mm512_fmadd_ps(load_row_ps(x + j + 32), _mm512_loadu_ps(w + j + 32), a2);
-        a3 = _mm512_fmadd_ps(load_row_ps(x + j + 48), _mm512_loadu_ps(w + j + 48), a3);
+        const __m512 x0 = load_row_ps(x + j), x1 = load_row_ps(x + j + 16);
+        const __m512 x2 = load_row_ps(x + j + 32), x3 = load_row_ps(x + j + 48);
+        a0 = _mm512_fmadd_ps(x0, _mm512_loadu_ps(w + j), a0);
+        a1 = _mm512_fmadd_ps(x1, _mm512_loadu_ps(w + j + 16), a1);
+        a2 = _mm512_fmadd_ps(x2, _mm512_loadu_ps(w + j + 32), a2);
+        a3 = _mm512_fmadd_ps(x3, _mm512_loadu_ps(w + j + 48), a3);
+        if constexpr (kSq) {
+            q0 = _mm512_fmadd_ps(x0, x0, q0);
+            q1 = _mm512_fmadd_ps(x1, x1, q1);
+            q2 = _mm512_fmadd_ps(x2, x2, q2);
+            q3 = _mm512_fmadd_ps(x3, x3, q3);
+        }
     }
-    for (; j + 16 <= n; j += 16)
-        a0 = _mm512_fmadd_ps(load_row_ps(x + j), _mm512_loadu_ps(w + j), a0);
+    for (; j + 16 <= n; j += 16) {
+        const __m512 x0 = load_row_ps(x + j);
+        a0 = _mm512_fmadd_ps(x0, _mm512_loadu_ps(w + j), a0);
+        if constexpr (kSq) q0 = _mm512_fmadd_ps(x0, x0, q0);
+    }
     if (j < n) {
         const __mmask16 m = static_cast<__mmask16>((1u << (n - j)) - 1u);
-        a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + j), _mm512_maskz_loadu_ps(m, w + j), a1);
+        const __m512 x0 = _mm512_maskz_loadu_ps(m, x + j);
+        a1 = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(m, w + j), a1);
+        if constexpr (kSq) q1 = _mm512_fmadd_ps(x0, x0, q1);
     }
+    if constexpr (kSq)
+        *sq = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(q0, q1), _mm512_add_ps(q2, q3)));
     return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
 }
 inline void axpy(double a, const double* GDFAST_RESTRICT x, double* GDFAST_RESTRICT y,
@@ -195,38 +242,78 @@ inline float hsum(__m256 v) noexcept {
     s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
     return _mm_cvtss_f32(s);
 }
+template <bool kSq = false>
 inline double dot(const double* GDFAST_RESTRICT x, const double* GDFAST_RESTRICT w,
-                  std::int64_t n) noexcept {
+                  std::int64_t n, double* sq = nullptr) noexcept {
     __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
     __m256d a2 = _mm256_setzero_pd(), a3 = _mm256_setzero_pd();
+    [[maybe_unused]] __m256d q0 = _mm256_setzero_pd(), q1 = _mm256_setzero_pd();
+    [[maybe_unused]] __m256d q2 = _mm256_setzero_pd(), q3 = _mm256_setzero_pd();
     std::int64_t j = 0;
     for (; j + 16 <= n; j += 16) {
-        a0 = _mm256_fmadd_pd(_mm256_loadu_pd(x + j), _mm256_loadu_pd(w + j), a0);
-        a1 = _mm256_fmadd_pd(_mm256_loadu_pd(x + j + 4), _mm256_loadu_pd(w + j + 4), a1);
-        a2 = _mm256_fmadd_pd(_mm256_loadu_pd(x + j + 8), _mm256_loadu_pd(w + j + 8), a2);
-        a3 = _mm256_fmadd_pd(_mm256_loadu_pd(x + j + 12), _mm256_loadu_pd(w + j + 12), a3);
+        const __m256d x0 = _mm256_loadu_pd(x + j), x1 = _mm256_loadu_pd(x + j + 4);
+        const __m256d x2 = _mm256_loadu_pd(x + j + 8), x3 = _mm256_loadu_pd(x + j + 12);
+        a0 = _mm256_fmadd_pd(x0, _mm256_loadu_pd(w + j), a0);
+        a1 = _mm256_fmadd_pd(x1, _mm256_loadu_pd(w + j + 4), a1);
+        a2 = _mm256_fmadd_pd(x2, _mm256_loadu_pd(w + j + 8), a2);
+        a3 = _mm256_fmadd_pd(x3, _mm256_loadu_pd(w + j + 12), a3);
+        if constexpr (kSq) {
+            q0 = _mm256_fmadd_pd(x0, x0, q0);
+            q1 = _mm256_fmadd_pd(x1, x1, q1);
+            q2 = _mm256_fmadd_pd(x2, x2, q2);
+            q3 = _mm256_fmadd_pd(x3, x3, q3);
+        }
     }
-    for (; j + 4 <= n; j += 4)
-        a0 = _mm256_fmadd_pd(_mm256_loadu_pd(x + j), _mm256_loadu_pd(w + j), a0);
+    for (; j + 4 <= n; j += 4) {
+        const __m256d x0 = _mm256_loadu_pd(x + j);
+        a0 = _mm256_fmadd_pd(x0, _mm256_loadu_pd(w + j), a0);
+        if constexpr (kSq) q0 = _mm256_fmadd_pd(x0, x0, q0);
+    }
     double s = hsum(_mm256_add_pd(_mm256_add_pd(a0, a1), _mm256_add_pd(a2, a3)));
-    for (; j < n; ++j) s += x[j] * w[j];
+    [[maybe_unused]] double t = 0.0;
+    if constexpr (kSq) t = hsum(_mm256_add_pd(_mm256_add_pd(q0, q1), _mm256_add_pd(q2, q3)));
+    for (; j < n; ++j) {
+        s += x[j] * w[j];
+        if constexpr (kSq) t += x[j] * x[j];
+    }
+    if constexpr (kSq) *sq = t;
     return s;
 }
+template <bool kSq = false>
 inline float dot(const float* GDFAST_RESTRICT x, const float* GDFAST_RESTRICT w,
-                 std::int64_t n) noexcept {
+                 std::int64_t n, float* sq = nullptr) noexcept {
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
     __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    [[maybe_unused]] __m256 q0 = _mm256_setzero_ps(), q1 = _mm256_setzero_ps();
+    [[maybe_unused]] __m256 q2 = _mm256_setzero_ps(), q3 = _mm256_setzero_ps();
     std::int64_t j = 0;
     for (; j + 32 <= n; j += 32) {
-        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(w + j), a0);
-        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + j + 8), _mm256_loadu_ps(w + j + 8), a1);
-        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + j + 16), _mm256_loadu_ps(w + j + 16), a2);
-        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + j + 24), _mm256_loadu_ps(w + j + 24), a3);
+        const __m256 x0 = _mm256_loadu_ps(x + j), x1 = _mm256_loadu_ps(x + j + 8);
+        const __m256 x2 = _mm256_loadu_ps(x + j + 16), x3 = _mm256_loadu_ps(x + j + 24);
+        a0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w + j), a0);
+        a1 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w + j + 8), a1);
+        a2 = _mm256_fmadd_ps(x2, _mm256_loadu_ps(w + j + 16), a2);
+        a3 = _mm256_fmadd_ps(x3, _mm256_loadu_ps(w + j + 24), a3);
+        if constexpr (kSq) {
+            q0 = _mm256_fmadd_ps(x0, x0, q0);
+            q1 = _mm256_fmadd_ps(x1, x1, q1);
+            q2 = _mm256_fmadd_ps(x2, x2, q2);
+            q3 = _mm256_fmadd_ps(x3, x3, q3);
+        }
     }
-    for (; j + 8 <= n; j += 8)
-        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(w + j), a0);
+    for (; j + 8 <= n; j += 8) {
+        const __m256 x0 = _mm256_loadu_ps(x + j);
+        a0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w + j), a0);
+        if constexpr (kSq) q0 = _mm256_fmadd_ps(x0, x0, q0);
+    }
     float s = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-    for (; j < n; ++j) s += x[j] * w[j];
+    [[maybe_unused]] float t = 0.0f;
+    if constexpr (kSq) t = hsum(_mm256_add_ps(_mm256_add_ps(q0, q1), _mm256_add_ps(q2, q3)));
+    for (; j < n; ++j) {
+        s += x[j] * w[j];
+        if constexpr (kSq) t += x[j] * x[j];
+    }
+    if constexpr (kSq) *sq = t;
     return s;
 }
 inline void axpy(double a, const double* GDFAST_RESTRICT x, double* GDFAST_RESTRICT y,
@@ -246,9 +333,10 @@ inline void axpy(float a, const float* GDFAST_RESTRICT x, float* GDFAST_RESTRICT
     for (; j < n; ++j) y[j] += a * x[j];
 }
 #else
-template <class T>
-inline T dot(const T* GDFAST_RESTRICT x, const T* GDFAST_RESTRICT w, std::int64_t n) noexcept {
-    return dot_portable(x, w, n);
+template <bool kSq = false, class T>
+inline T dot(const T* GDFAST_RESTRICT x, const T* GDFAST_RESTRICT w, std::int64_t n,
+             T* sq = nullptr) noexcept {
+    return dot_portable<kSq>(x, w, n, sq);
 }
 template <class T>
 inline void axpy(T a, const T* GDFAST_RESTRICT x, T* GDFAST_RESTRICT y, std::int64_t n) noexcept {
@@ -268,6 +356,16 @@ inline void dot4(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1, const
     out[1] = dot(x1, w, n);
     out[2] = dot(x2, w, n);
     out[3] = dot(x3, w, n);
+}
+/// dot4, and the four rows' squared norms in sq (each with the bits of dot(x, x, n)).
+template <class T>
+inline void dot4_sq(const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1, const T* GDFAST_RESTRICT x2,
+                    const T* GDFAST_RESTRICT x3, const T* GDFAST_RESTRICT w, std::int64_t n, T* out,
+                    T* sq) noexcept {
+    out[0] = dot<true>(x0, w, n, sq);
+    out[1] = dot<true>(x1, w, n, sq + 1);
+    out[2] = dot<true>(x2, w, n, sq + 2);
+    out[3] = dot<true>(x3, w, n, sq + 3);
 }
 #if !defined(GDFAST_SIMD_AVX512)
 // One pass over y for the four scaled adds (AVX2 / portable builds; AVX-512 above).
