@@ -78,6 +78,33 @@ inline void axpy4_portable(const T* a, const T* GDFAST_RESTRICT x0, const T* GDF
     for (std::int64_t j = 0; j < n; ++j) y[j] += ((a0 * x0[j] + a1 * x1[j]) + (a2 * x2[j] + a3 * x3[j]));
 }
 
+// The vector part of the dots below, for both ISAs and types: 4 accumulators over
+// 4 W-lane vectors a step, then one vector at a time (kSq: the norm's own four).
+// Declares a0-a3, q0-q3 and j, left at the first element not yet summed.
+#define GDFAST_DOT_VECTOR_LOOPS(VEC, W, ZERO, LOADROW, LOAD, FMA)                        \
+        VEC a0 = ZERO(), a1 = ZERO(), a2 = ZERO(), a3 = ZERO();                          \
+        [[maybe_unused]] VEC q0 = ZERO(), q1 = ZERO(), q2 = ZERO(), q3 = ZERO();         \
+        std::int64_t j = 0;                                                              \
+        for (; j + 4 * W <= n; j += 4 * W) {                                             \
+            const VEC x0 = LOADROW(x + j), x1 = LOADROW(x + j + W);                      \
+            const VEC x2 = LOADROW(x + j + 2 * W), x3 = LOADROW(x + j + 3 * W);          \
+            a0 = FMA(x0, LOAD(w + j), a0);                                               \
+            a1 = FMA(x1, LOAD(w + j + W), a1);                                           \
+            a2 = FMA(x2, LOAD(w + j + 2 * W), a2);                                       \
+            a3 = FMA(x3, LOAD(w + j + 3 * W), a3);                                       \
+            if constexpr (kSq) {                                                         \
+                q0 = FMA(x0, x0, q0);                                                    \
+                q1 = FMA(x1, x1, q1);                                                    \
+                q2 = FMA(x2, x2, q2);                                                    \
+                q3 = FMA(x3, x3, q3);                                                    \
+            }                                                                            \
+        }                                                                                \
+        for (; j + W <= n; j += W) {                                                     \
+            const VEC x0 = LOADROW(x + j);                                               \
+            a0 = FMA(x0, LOAD(w + j), a0);                                               \
+            if constexpr (kSq) q0 = FMA(x0, x0, q0);                                     \
+        }
+
 #if defined(GDFAST_SIMD_AVX512)
 // ---------------------------------------------------------------- AVX-512
 // x (the row, streamed from memory) is read in 256-bit halves, w (in L1) in 512-bit
@@ -93,80 +120,28 @@ inline __m512d load_row_pd(const double* p) noexcept {
 inline __m512 load_row_ps(const float* p) noexcept {
     return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(p)), _mm256_loadu_ps(p + 8), 1);
 }
-template <bool kSq = false>
-inline double dot(const double* GDFAST_RESTRICT x, const double* GDFAST_RESTRICT w,
-                  std::int64_t n, double* sq = nullptr) noexcept {
-    __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
-    __m512d a2 = _mm512_setzero_pd(), a3 = _mm512_setzero_pd();
-    [[maybe_unused]] __m512d q0 = _mm512_setzero_pd(), q1 = _mm512_setzero_pd();
-    [[maybe_unused]] __m512d q2 = _mm512_setzero_pd(), q3 = _mm512_setzero_pd();
-    std::int64_t j = 0;
-    for (; j + 32 <= n; j += 32) {
-        const __m512d x0 = load_row_pd(x + j), x1 = load_row_pd(x + j + 8);
-        const __m512d x2 = load_row_pd(x + j + 16), x3 = load_row_pd(x + j + 24);
-        a0 = _mm512_fmadd_pd(x0, _mm512_loadu_pd(w + j), a0);
-        a1 = _mm512_fmadd_pd(x1, _mm512_loadu_pd(w + j + 8), a1);
-        a2 = _mm512_fmadd_pd(x2, _mm512_loadu_pd(w + j + 16), a2);
-        a3 = _mm512_fmadd_pd(x3, _mm512_loadu_pd(w + j + 24), a3);
-        if constexpr (kSq) {
-            q0 = _mm512_fmadd_pd(x0, x0, q0);
-            q1 = _mm512_fmadd_pd(x1, x1, q1);
-            q2 = _mm512_fmadd_pd(x2, x2, q2);
-            q3 = _mm512_fmadd_pd(x3, x3, q3);
-        }
+// One definition for both types (W lanes a vector); kSq: see dot_portable.
+#define GDFAST_DEF_DOT_AVX512(T, VEC, W, ZERO, LOADROW, LOAD, MLOAD, FMA, ADD, REDUCE, MASKT)  \
+    template <bool kSq = false>                                                          \
+    inline T dot(const T* GDFAST_RESTRICT x, const T* GDFAST_RESTRICT w, std::int64_t n, \
+                 T* sq = nullptr) noexcept {                                             \
+        GDFAST_DOT_VECTOR_LOOPS(VEC, W, ZERO, LOADROW, LOAD, FMA)                        \
+        if (j < n) {                                                                     \
+            const MASKT m = static_cast<MASKT>((1u << (n - j)) - 1u);                    \
+            const VEC x0 = MLOAD(m, x + j);                                              \
+            a1 = FMA(x0, MLOAD(m, w + j), a1);                                           \
+            if constexpr (kSq) q1 = FMA(x0, x0, q1);                                     \
+        }                                                                                \
+        if constexpr (kSq) *sq = REDUCE(ADD(ADD(q0, q1), ADD(q2, q3)));                  \
+        return REDUCE(ADD(ADD(a0, a1), ADD(a2, a3)));                                    \
     }
-    for (; j + 8 <= n; j += 8) {
-        const __m512d x0 = load_row_pd(x + j);
-        a0 = _mm512_fmadd_pd(x0, _mm512_loadu_pd(w + j), a0);
-        if constexpr (kSq) q0 = _mm512_fmadd_pd(x0, x0, q0);
-    }
-    if (j < n) {
-        const __mmask8 m = static_cast<__mmask8>((1u << (n - j)) - 1u);
-        const __m512d x0 = _mm512_maskz_loadu_pd(m, x + j);
-        a1 = _mm512_fmadd_pd(x0, _mm512_maskz_loadu_pd(m, w + j), a1);
-        if constexpr (kSq) q1 = _mm512_fmadd_pd(x0, x0, q1);
-    }
-    if constexpr (kSq)
-        *sq = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(q0, q1), _mm512_add_pd(q2, q3)));
-    return _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(a0, a1), _mm512_add_pd(a2, a3)));
-}
-template <bool kSq = false>
-inline float dot(const float* GDFAST_RESTRICT x, const float* GDFAST_RESTRICT w,
-                 std::int64_t n, float* sq = nullptr) noexcept {
-    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
-    __m512 a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
-    [[maybe_unused]] __m512 q0 = _mm512_setzero_ps(), q1 = _mm512_setzero_ps();
-    [[maybe_unused]] __m512 q2 = _mm512_setzero_ps(), q3 = _mm512_setzero_ps();
-    std::int64_t j = 0;
-    for (; j + 64 <= n; j += 64) {
-        const __m512 x0 = load_row_ps(x + j), x1 = load_row_ps(x + j + 16);
-        const __m512 x2 = load_row_ps(x + j + 32), x3 = load_row_ps(x + j + 48);
-        a0 = _mm512_fmadd_ps(x0, _mm512_loadu_ps(w + j), a0);
-        a1 = _mm512_fmadd_ps(x1, _mm512_loadu_ps(w + j + 16), a1);
-        a2 = _mm512_fmadd_ps(x2, _mm512_loadu_ps(w + j + 32), a2);
-        a3 = _mm512_fmadd_ps(x3, _mm512_loadu_ps(w + j + 48), a3);
-        if constexpr (kSq) {
-            q0 = _mm512_fmadd_ps(x0, x0, q0);
-            q1 = _mm512_fmadd_ps(x1, x1, q1);
-            q2 = _mm512_fmadd_ps(x2, x2, q2);
-            q3 = _mm512_fmadd_ps(x3, x3, q3);
-        }
-    }
-    for (; j + 16 <= n; j += 16) {
-        const __m512 x0 = load_row_ps(x + j);
-        a0 = _mm512_fmadd_ps(x0, _mm512_loadu_ps(w + j), a0);
-        if constexpr (kSq) q0 = _mm512_fmadd_ps(x0, x0, q0);
-    }
-    if (j < n) {
-        const __mmask16 m = static_cast<__mmask16>((1u << (n - j)) - 1u);
-        const __m512 x0 = _mm512_maskz_loadu_ps(m, x + j);
-        a1 = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(m, w + j), a1);
-        if constexpr (kSq) q1 = _mm512_fmadd_ps(x0, x0, q1);
-    }
-    if constexpr (kSq)
-        *sq = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(q0, q1), _mm512_add_ps(q2, q3)));
-    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
-}
+GDFAST_DEF_DOT_AVX512(double, __m512d, 8, _mm512_setzero_pd, load_row_pd, _mm512_loadu_pd,
+                      _mm512_maskz_loadu_pd, _mm512_fmadd_pd, _mm512_add_pd, _mm512_reduce_add_pd,
+                      __mmask8)
+GDFAST_DEF_DOT_AVX512(float, __m512, 16, _mm512_setzero_ps, load_row_ps, _mm512_loadu_ps,
+                      _mm512_maskz_loadu_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_reduce_add_ps,
+                      __mmask16)
+#undef GDFAST_DEF_DOT_AVX512
 inline void axpy(double a, const double* GDFAST_RESTRICT x, double* GDFAST_RESTRICT y,
                  std::int64_t n) noexcept {
     const __m512d va = _mm512_set1_pd(a);
@@ -242,80 +217,26 @@ inline float hsum(__m256 v) noexcept {
     s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
     return _mm_cvtss_f32(s);
 }
-template <bool kSq = false>
-inline double dot(const double* GDFAST_RESTRICT x, const double* GDFAST_RESTRICT w,
-                  std::int64_t n, double* sq = nullptr) noexcept {
-    __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
-    __m256d a2 = _mm256_setzero_pd(), a3 = _mm256_setzero_pd();
-    [[maybe_unused]] __m256d q0 = _mm256_setzero_pd(), q1 = _mm256_setzero_pd();
-    [[maybe_unused]] __m256d q2 = _mm256_setzero_pd(), q3 = _mm256_setzero_pd();
-    std::int64_t j = 0;
-    for (; j + 16 <= n; j += 16) {
-        const __m256d x0 = _mm256_loadu_pd(x + j), x1 = _mm256_loadu_pd(x + j + 4);
-        const __m256d x2 = _mm256_loadu_pd(x + j + 8), x3 = _mm256_loadu_pd(x + j + 12);
-        a0 = _mm256_fmadd_pd(x0, _mm256_loadu_pd(w + j), a0);
-        a1 = _mm256_fmadd_pd(x1, _mm256_loadu_pd(w + j + 4), a1);
-        a2 = _mm256_fmadd_pd(x2, _mm256_loadu_pd(w + j + 8), a2);
-        a3 = _mm256_fmadd_pd(x3, _mm256_loadu_pd(w + j + 12), a3);
-        if constexpr (kSq) {
-            q0 = _mm256_fmadd_pd(x0, x0, q0);
-            q1 = _mm256_fmadd_pd(x1, x1, q1);
-            q2 = _mm256_fmadd_pd(x2, x2, q2);
-            q3 = _mm256_fmadd_pd(x3, x3, q3);
-        }
+#define GDFAST_DEF_DOT_AVX2(T, VEC, W, ZERO, LOAD, FMA, ADD)                                \
+    template <bool kSq = false>                                                          \
+    inline T dot(const T* GDFAST_RESTRICT x, const T* GDFAST_RESTRICT w, std::int64_t n, \
+                 T* sq = nullptr) noexcept {                                             \
+        GDFAST_DOT_VECTOR_LOOPS(VEC, W, ZERO, LOAD, LOAD, FMA)                           \
+        T s = hsum(ADD(ADD(a0, a1), ADD(a2, a3)));                                       \
+        [[maybe_unused]] T t = T(0);                                                     \
+        if constexpr (kSq) t = hsum(ADD(ADD(q0, q1), ADD(q2, q3)));                      \
+        for (; j < n; ++j) {                                                             \
+            s += x[j] * w[j];                                                            \
+            if constexpr (kSq) t += x[j] * x[j];                                         \
+        }                                                                                \
+        if constexpr (kSq) *sq = t;                                                      \
+        return s;                                                                        \
     }
-    for (; j + 4 <= n; j += 4) {
-        const __m256d x0 = _mm256_loadu_pd(x + j);
-        a0 = _mm256_fmadd_pd(x0, _mm256_loadu_pd(w + j), a0);
-        if constexpr (kSq) q0 = _mm256_fmadd_pd(x0, x0, q0);
-    }
-    double s = hsum(_mm256_add_pd(_mm256_add_pd(a0, a1), _mm256_add_pd(a2, a3)));
-    [[maybe_unused]] double t = 0.0;
-    if constexpr (kSq) t = hsum(_mm256_add_pd(_mm256_add_pd(q0, q1), _mm256_add_pd(q2, q3)));
-    for (; j < n; ++j) {
-        s += x[j] * w[j];
-        if constexpr (kSq) t += x[j] * x[j];
-    }
-    if constexpr (kSq) *sq = t;
-    return s;
-}
-template <bool kSq = false>
-inline float dot(const float* GDFAST_RESTRICT x, const float* GDFAST_RESTRICT w,
-                 std::int64_t n, float* sq = nullptr) noexcept {
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-    [[maybe_unused]] __m256 q0 = _mm256_setzero_ps(), q1 = _mm256_setzero_ps();
-    [[maybe_unused]] __m256 q2 = _mm256_setzero_ps(), q3 = _mm256_setzero_ps();
-    std::int64_t j = 0;
-    for (; j + 32 <= n; j += 32) {
-        const __m256 x0 = _mm256_loadu_ps(x + j), x1 = _mm256_loadu_ps(x + j + 8);
-        const __m256 x2 = _mm256_loadu_ps(x + j + 16), x3 = _mm256_loadu_ps(x + j + 24);
-        a0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w + j), a0);
-        a1 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w + j + 8), a1);
-        a2 = _mm256_fmadd_ps(x2, _mm256_loadu_ps(w + j + 16), a2);
-        a3 = _mm256_fmadd_ps(x3, _mm256_loadu_ps(w + j + 24), a3);
-        if constexpr (kSq) {
-            q0 = _mm256_fmadd_ps(x0, x0, q0);
-            q1 = _mm256_fmadd_ps(x1, x1, q1);
-            q2 = _mm256_fmadd_ps(x2, x2, q2);
-            q3 = _mm256_fmadd_ps(x3, x3, q3);
-        }
-    }
-    for (; j + 8 <= n; j += 8) {
-        const __m256 x0 = _mm256_loadu_ps(x + j);
-        a0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w + j), a0);
-        if constexpr (kSq) q0 = _mm256_fmadd_ps(x0, x0, q0);
-    }
-    float s = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-    [[maybe_unused]] float t = 0.0f;
-    if constexpr (kSq) t = hsum(_mm256_add_ps(_mm256_add_ps(q0, q1), _mm256_add_ps(q2, q3)));
-    for (; j < n; ++j) {
-        s += x[j] * w[j];
-        if constexpr (kSq) t += x[j] * x[j];
-    }
-    if constexpr (kSq) *sq = t;
-    return s;
-}
+GDFAST_DEF_DOT_AVX2(double, __m256d, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_fmadd_pd,
+                    _mm256_add_pd)
+GDFAST_DEF_DOT_AVX2(float, __m256, 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_fmadd_ps,
+                    _mm256_add_ps)
+#undef GDFAST_DEF_DOT_AVX2
 inline void axpy(double a, const double* GDFAST_RESTRICT x, double* GDFAST_RESTRICT y,
                  std::int64_t n) noexcept {
     const __m256d va = _mm256_set1_pd(a);
@@ -343,6 +264,7 @@ inline void axpy(T a, const T* GDFAST_RESTRICT x, T* GDFAST_RESTRICT y, std::int
     axpy_portable(a, x, y, n);
 }
 #endif
+#undef GDFAST_DOT_VECTOR_LOOPS
 
 // Four rows: one dot after the other (each row's sum is dot's). Reading the four rows
 // side by side (one vector from each in turn, v loaded once for the four) is how the
