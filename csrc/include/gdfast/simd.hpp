@@ -63,12 +63,6 @@ inline void axpy_portable(T a, const T* GDFAST_RESTRICT x, T* GDFAST_RESTRICT y,
 }
 
 
-/// Cache lines spanned by a row of n values of T (from a line start).
-template <class T>
-constexpr std::int64_t row_lines(std::int64_t n) noexcept {
-    return (n * static_cast<std::int64_t>(sizeof(T)) + 63) / 64;
-}
-
 /// y += a[0] x0 + a[1] x1 + a[2] x2 + a[3] x3 (y loaded and stored once per element).
 template <class T>
 inline void axpy4_portable(const T* a, const T* GDFAST_RESTRICT x0, const T* GDFAST_RESTRICT x1,
