@@ -6,8 +6,8 @@
 // each header tree compiled in a translation unit of its own, inside an ISA namespace of
 // its own (GDFAST_ISA), so their template instantiations do not collide -- and every
 // round calls base, then head, on the same data. Both see the same host noise; the
-// minima and medians over the rounds compare them. An A/A run (the same tree twice)
-// measures the harness's own bias.
+// minima and medians over the rounds compare them (rounds alternate which side goes
+// first). An A/A run (the same tree twice) measures the harness's own bias.
 //
 // Driven by benchmarks/kernel_ab.py, which builds this file three times:
 //   -DGDFAST_AB_SIDE=base -I<base headers>   the base kernels  (ab_base_* functions)
@@ -183,8 +183,13 @@ int run(const AbCase& c, int rounds, int inner, F base, F head) {
     };
     call(0);  // warm-up: page faults, the workspace's allocation
     call(1);
+    // Rounds alternate which side goes first (ABBA...): a call can leave state that
+    // helps or hurts the next one (freed pages, caches, clocks), whoever made it. (An
+    // A/A run of the per-sample fit read 0.90-0.92 with base always first, and still
+    // 0.80-0.97 in some runs this way: see benchmarks/README.md.)
     for (int r = 0; r < rounds; ++r)
-        for (int side = 0; side < 2; ++side) {
+        for (int step = 0; step < 2; ++step) {
+            const int side = (r % 2 == 0) ? step : 1 - step;
             const auto a = std::chrono::steady_clock::now();
             for (int k = 0; k < inner; ++k) call(side);
             t[side].push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count() / inner);
