@@ -229,7 +229,6 @@ int main(int argc, char** argv) {
     c.threads = std::atoi(argv[k++]);
     const int rounds = std::atoi(argv[k++]);
     const int inner = std::atoi(argv[k++]);
-    (void)k;
     if (c.n < 8 || c.d < 1 || rounds < 1 || inner < 1 || (c.csr && c.d < 50)) return 2;
     return c.f32 ? run<float>(c, rounds, inner, ab_base_f32, ab_head_f32)
                  : run<double>(c, rounds, inner, ab_base_f64, ab_head_f64);

@@ -4,6 +4,7 @@ both in one process, called in turn (see kernel_ab.cpp for why).
 Usage:
     python3 benchmarks/kernel_ab.py BASE [--head REV] [--cases NAME,...] [--rounds N]
                                     [--isa avx512|avx2|portable] [--threads T]
+    (--isa: default the widest instruction set this machine runs)
     python3 benchmarks/kernel_ab.py BASE --aa      # A/A: BASE against itself (the bias)
     python3 benchmarks/kernel_ab.py HEAD --aa --quick   # 1/100 of the rows, 2 rounds (a test)
 
@@ -104,10 +105,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--aa", action="store_true", help="A/A: base against itself")
     ap.add_argument("--cases", default=None)
     ap.add_argument("--rounds", type=int, default=None, help="override each case's rounds")
-    ap.add_argument("--isa", default="avx512", choices=sorted(ISA_FLAGS))
+    ap.add_argument("--isa", default=None, choices=sorted(ISA_FLAGS),
+                    help="default: the widest this machine runs (as gdfast dispatches)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="1/100 of the rows, 2 rounds")
     args = ap.parse_args(argv)
+    if args.isa is None:
+        import gdfast
+
+        have = gdfast.config()["simd_available"]
+        args.isa = next(isa for isa in ("avx512", "avx2", "portable") if isa == "portable" or isa in have)
     cxx = os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++")
     if cxx is None:
         sys.exit("kernel_ab: no C++ compiler")
