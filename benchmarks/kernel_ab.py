@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
         import gdfast
 
         have = gdfast.config()["simd_available"]
-        args.isa = next(isa for isa in ("avx512", "avx2", "portable") if isa == "portable" or isa in have)
+        args.isa = next((isa for isa in ("avx512", "avx2") if isa in have), "portable")
     cxx = os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++")
     if cxx is None:
         sys.exit("kernel_ab: no C++ compiler")
@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None) -> None:
             head_inc, head_name = ROOT / "csrc" / "include", "working tree"
         exe = build(base_inc, head_inc, args.isa, work, cxx)
         print(f"base: {args.base}, head: {head_name}, {args.isa}, {args.threads} thread(s)\n")
-        print("| case | base min / median ms | head min / median ms | head / base (min, median) | bits |")
+        print("| case | base min / median ms | head min / median ms "
+              "| head / base (min, median) | bits |")
         print("|---|---|---|---|---|")
         for name in names:
             fit, csr, f32, n, d, loss, batch, block, auto, epochs, rounds, inner, _ = CASES[name]
