@@ -42,7 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["PROBES", "Bandwidth", "measure", "register_probe"]
+__all__ = ["PROBES", "Bandwidth", "Reader", "measure", "register_probe"]
 
 # probe(buffer, n_threads) -> seconds for one read pass of buffer (None = unavailable)
 Probe = Callable[[np.ndarray, int], float]
@@ -216,6 +216,37 @@ def measure(
         out[t] = max(v for (_, tt), v in out.detail.items() if tt == t)
     del buf
     return out
+
+
+class Reader:
+    """The fastest probe of a ``measure()`` run, to be timed beside a kernel.
+
+    ``fn(t)`` reads this reader's own buffer at ``t`` threads; put it in the same
+    ``median_time`` call as the kernel and ``gbs(seconds)`` turns its median into the
+    bandwidth of the same minutes as the kernel's time. On this project's VM the host
+    moves a pass, and the read rate, by 20-40 % within an hour, so a bound taken once at
+    the start of a 15-minute run can flatter or wrong the passes timed later.
+    """
+
+    def __init__(self, bw: Bandwidth, nbytes: int | None = None) -> None:
+        if nbytes is None:
+            nbytes = int(float(os.environ.get("GDFAST_BENCH_BW_MB", "1024")) * 2**20)
+        self.buf = np.empty(nbytes // 8, dtype=np.float64)
+        self.buf.fill(1.0)
+        self.probe = {t: bw.best_probe(t) for t in bw}
+        self._run: dict[int, Probe] = {}
+        for t, name in self.probe.items():
+            run = PROBES[name]()
+            if run is None:  # (it ran in measure(): cannot happen in the same process)
+                msg = f"probe {name} is no longer available"
+                raise RuntimeError(msg)
+            self._run[t] = run
+
+    def fn(self, n_threads: int) -> Callable[[], float]:
+        return lambda: self._run[n_threads](self.buf, n_threads)
+
+    def gbs(self, seconds: float) -> float:
+        return self.buf.nbytes / seconds / 1e9
 
 
 if __name__ == "__main__":

@@ -113,8 +113,9 @@ def machine_section(bw: _bandwidth.Bandwidth, argv: list[str]) -> list[str]:
     out.append("### Read bandwidth (benchmarks/_bandwidth.py)")
     out.append("")
     out.append(f"A {int(os.environ.get('GDFAST_BENCH_BW_MB', '1024'))} MiB float64 array "
-               "is read and summed; median of 5 passes after a warm-up. The bound used "
-               "below is the maximum over the probes.")
+               "is read and summed; median of 5 passes after a warm-up. Sections 1-3 time "
+               "the fastest of these probes again beside each kernel, and take their "
+               "bounds from that (the table there gives it as read GB/s).")
     out.append("")
     probes = sorted({p for p, _ in bw.detail})
     out.append("| threads | " + " | ".join(probes) + " | used (max) |")
@@ -127,20 +128,25 @@ def machine_section(bw: _bandwidth.Bandwidth, argv: list[str]) -> list[str]:
 
 
 # ------------------------------------------------------------------- gradient pass
-def gradient_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
+def gradient_section(bw, reader: _bandwidth.Reader, repeat: int,
+                     figures: dict[str, Any]) -> list[str]:
     out = ["## 1. Fused objective + gradient pass", "",
            "One call of `gdfast.objective` (value + gradient) vs numpy's "
            "`p = X @ w + b; g = X.T @ dL / n + alpha w` (two GEMVs; BLAS limited to the "
            "thread count) or, for CSR, scipy.sparse's two products (single-threaded). "
            "GB/s = bytes of X (values + indices + indptr for CSR) / time; "
-           "% bw = that / measured read bandwidth at the same thread count; "
-           "bound = bytes / bandwidth. Each timed call follows a 0.2 s pause and one "
+           "read GB/s = the fastest probe of the machine section, reading its own "
+           "buffer (the size above) at the same thread count, timed in the same "
+           "interleaved loop as the two passes (the bandwidth of the same minutes: "
+           "this host moves both by 20-40 % within an hour); % bw = gdfast GB/s / read GB/s; "
+           "bound = bytes / read GB/s. Each timed call follows a 0.2 s pause and one "
            "untimed call of the same function (steady state, as the bandwidth probe's "
            "passes; see `_impls.median_time`: in this VM a short 2-thread pass right "
            "after an idle pause can take twice as long).", "",
-           "| workload | dtype | threads | bytes | bound ms | gdfast ms | gdfast GB/s | "
-           "% bw | gdfast ns/value | numpy/scipy ms | numpy GB/s | speed-up vs numpy |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| workload | dtype | threads | bytes | read GB/s | bound ms | gdfast ms | "
+           "gdfast GB/s | % bw | gdfast ns/value | numpy/scipy ms | numpy GB/s | "
+           "speed-up vs numpy |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for w, loss in GRAD_CASES:
         for dt in ("f64", "f32"):
             wl = get(w, dt)
@@ -153,11 +159,13 @@ def gradient_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
                 if GD is not None:
                     fns["gdfast"] = lambda: _impls.GRADIENT["gdfast"](wl, loss, wv, b, t)
                     _impls.assert_gradient_close(wl, loss, fns["gdfast"]())
+                fns["read"] = reader.fn(t)
                 tm = median_time(fns, repeat=repeat, prime=True)
-                bound = nb / (bw[t] * 1e9)
+                read = reader.gbs(tm["read"])
+                bound = nb / (read * 1e9)
                 g = tm.get("gdfast")
                 row = f"| {w} {loss}{' CSR' if wl.sparse else ''} | {dt} | {t} | " \
-                      f"{nb / 1e6:.0f} MB | {bound * 1e3:.1f} | "
+                      f"{nb / 1e6:.0f} MB | {read:.1f} | {bound * 1e3:.1f} | "
                 if g is not None:
                     nvals = wl.X.nnz if wl.sparse else wl.X.size
                     row += (f"{g * 1e3:.1f} | {nb / g / 1e9:.1f} | {100 * bound / g:.0f}% | "
@@ -177,8 +185,8 @@ def gradient_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
         out += ["", "In-cache check (perf's cycle counters are not available in this VM, "
                 "so the cost per stored value stands in for cycles per row): a 2,000-row "
                 "slice of W1, resident in L2, 1 thread. A pass at the 1-thread "
-                f"bandwidth needs ≤ {8 / bw[1]:.2f} ns/value (f64) and "
-                f"≤ {4 / bw[1]:.2f} ns/value (f32).", "",
+                f"bandwidth (start-up probe) needs ≤ {8 / bw[1]:.2f} ns/value (f64) "
+                f"and ≤ {4 / bw[1]:.2f} ns/value (f32).", "",
                 "gdfast call = `gdfast.objective`, including its Python validation (a "
                 "fixed ~50-100 µs per call, visible only on small data); the C++ pass "
                 "alone is measured by `benchmarks/kernel_bench.cpp`.", "",
@@ -205,13 +213,15 @@ def gradient_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
 
 
 # ------------------------------------------------------------------- SGD epochs
-def epoch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
+def epoch_section(reader: _bandwidth.Reader, repeat: int,
+                  figures: dict[str, Any]) -> list[str]:
     out = ["## 2. Per-sample SGD epoch (batch_size=1)", "",
            "One epoch, shuffled, scikit-learn's default schedule on both sides "
            "(regression: invscaling eta0=0.01 power_t=0.25; classification: optimal), "
            "same loss and alpha. P = contract objective after the epoch (float64), the "
            "mean over the timed runs (each with its own seed). "
-           "Bound = one read of X at 1-thread bandwidth.", "",
+           "Bound = one read of X at the 1-thread read bandwidth timed in the same "
+           "loop (as in section 1).", "",
            "gdfast runs its default `shuffle_block='auto'`: on these workloads (X ≥ 16 MiB) "
            "blocks of 8 consecutive rows in random order, every 16 blocks visited in "
            "rounds (one row of each block per round, the blocks in a fresh random order "
@@ -232,7 +242,6 @@ def epoch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
     for w, loss in SGD_CASES:
         for dt in ("f64", "f32"):
             wl = get(w, dt)
-            bound = nbytes(wl.X) / (bw[1] * 1e9)
             # every timed call uses the next seed; P is the mean over those runs (one
             # epoch's objective varies by a few % from seed to seed)
             res: dict[str, list[Any]] = {"sklearn": [], "gdfast": [], "uniform": []}
@@ -244,7 +253,9 @@ def epoch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
             if GD is not None:
                 fns["gdfast"] = lambda: run("gdfast", _impls.gd_sgd)
                 fns["uniform"] = lambda: run("uniform", _impls.gd_sgd, shuffle_block=1)
+            fns["read"] = reader.fn(1)
             tm = median_time(fns, repeat=reps, prime=True)
+            bound = nbytes(wl.X) / (reader.gbs(tm["read"]) * 1e9)
             p = {k: float(np.mean([_impls.objective_value(wl, loss, *r) for r in v]))
                  for k, v in res.items() if v}
             g = tm.get("gdfast")
@@ -271,9 +282,11 @@ def epoch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
 NEXT = 3  # mini-batch: epochs beyond the first, timed as a difference of fits
 
 
-def minibatch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
+def minibatch_section(reader: _bandwidth.Reader, repeat: int,
+                      figures: dict[str, Any]) -> list[str]:
     out = [f"## 3. Mini-batch SGD epoch (batch_size={BATCH}, learning_rate='auto')", "",
-           "One epoch; bound = one read of X at the bandwidth of that thread count; "
+           "One epoch; bound = one read of X at the read bandwidth of that thread "
+           "count, timed in the same loop (as in section 1); "
            "speed-up vs scikit-learn's per-sample SGD epoch (its only mode) measured in "
            "the same loop. gdfast ms is a whole one-epoch `fit`, including the set-up of "
            "`learning_rate='auto'` (a power iteration on 4096 sampled rows; the largest "
@@ -314,11 +327,12 @@ def minibatch_section(bw, repeat: int, figures: dict[str, Any]) -> list[str]:
                         f"gd{t}x{ep}", _impls.gd_sgd(wl, loss, ep, batch_size=BATCH,
                                                      n_threads=t,
                                                      schedule={"learning_rate": "auto"}))
+                fns[f"read{t}"] = reader.fn(t)
             tm = median_time(fns, repeat=reps, prime=True)
             p = {k: _impls.objective_value(wl, loss, *v) for k, v in res.items()}
             nxt = {}
             for t in THREADS:
-                bound = nbytes(wl.X) / (bw[t] * 1e9)
+                bound = nbytes(wl.X) / (reader.gbs(tm[f"read{t}"]) * 1e9)
                 g = tm[f"gd{t}x1"]
                 nxt[t] = max((tm[f"gd{t}x{NEXT + 1}"] - g) / NEXT, 1e-9)
                 row = (f"| {w} {loss} | {dt} | {t} | {bound * 1e3:.1f} | {g * 1e3:.1f} | "
@@ -491,12 +505,14 @@ def main(argv: list[str] | None = None) -> None:
                  "ratios of this run measure contention, not gdfast. Ratios at 1 thread "
                  "(interleaved A/B) remain comparable.", ""]
     body = machine_section(bw, argv)
+    reader = _bandwidth.Reader(bw)  # (read beside the kernels in sections 1-3)
     log("gradient pass")
-    body += gradient_section(bw, args.repeat, figures)
+    body += gradient_section(bw, reader, args.repeat, figures)
     log("SGD epochs")
-    body += epoch_section(bw, args.repeat, figures)
+    body += epoch_section(reader, args.repeat, figures)
     log("mini-batch epochs")
-    body += minibatch_section(bw, args.repeat, figures)
+    body += minibatch_section(reader, args.repeat, figures)
+    del reader
     log("thread scaling")
     threads = threads_section(args.repeat, figures)
     results = None
