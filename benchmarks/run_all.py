@@ -113,9 +113,9 @@ def machine_section(bw: _bandwidth.Bandwidth, argv: list[str]) -> list[str]:
     out.append("### Read bandwidth (benchmarks/_bandwidth.py)")
     out.append("")
     out.append(f"A {int(os.environ.get('GDFAST_BENCH_BW_MB', '1024'))} MiB float64 array "
-               "is read and summed; median of 5 passes after a warm-up. Sections 1-3 time "
-               "the fastest of these probes again beside each kernel, and take their "
-               "bounds from that (the table there gives it as read GB/s).")
+               "is read and summed; median of 5 passes after a warm-up. Sections 1-3 and 5 "
+               "time the fastest of these probes again beside the kernels; sections 1-3 "
+               "take their bounds from that (section 1 gives it as read GB/s).")
     out.append("")
     probes = sorted({p for p, _ in bw.detail})
     out.append("| threads | " + " | ".join(probes) + " | used (max) |")
@@ -405,6 +405,14 @@ def threads_section(reader: _bandwidth.Reader, repeat: int,
 
 
 # ------------------------------------------------------------------- targets
+def _default_threads() -> int | None:
+    """The thread count gdfast uses with n_jobs=None here (OpenMP's default)."""
+    try:
+        return int(GD.config()["openmp_max_threads"]) if GD is not None else None
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def targets_section(figures: dict[str, Any], tta_results) -> list[str]:
     out = ["## Targets of issue 4 (measured in this run)", "",
            "| # | target | measured | met? |", "|---|---|---|---|"]
@@ -449,7 +457,7 @@ def targets_section(figures: dict[str, Any], tta_results) -> list[str]:
     for t in THREADS:
         v = [x["speedup"] for x in m if x["threads"] == t]
         what = "1 thread" if t == 1 else f"{t} threads"
-        if t == max(THREADS):
+        if t == _default_threads():
             what += ", gdfast's default n_jobs on this machine"
         out.append(f"| 3 | mini-batch epoch ≥ 10× faster than scikit-learn's epoch (next "
                    f"epoch; {what}) | {rng(v, '{:.1f}')}× | "
